@@ -1,0 +1,134 @@
+/**
+ * `npm run selftest`: proves the grader right. One jest run with a project per target (reference,
+ * each broken fixture, each sample submission), then every check's outcome is compared with what the
+ * target expects. Ends with `selftest: N passed, N failed`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCLI } from 'jest';
+import { baseProject } from '../jest.config';
+import { parseCheckTitle } from '../specs/harness/titles';
+import { planTargets, REPO, WORK, type Expectation, type Target } from './selftest-plan';
+
+interface Outcome {
+  ok: boolean;
+  what: string;
+  detail?: string;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const outcomes: Outcome[] = [];
+  const started = Date.now();
+
+  if (only.length === 0) outcomes.push(typecheck());
+
+  const targets = planTargets().filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)));
+  const projects = targets.map((target, index) => ({
+    ...baseProject,
+    rootDir: REPO,
+    displayName: { name: `${index}`, color: 'white' as const },
+    testMatch: Object.keys(target.exercises).map((id) => `<rootDir>/specs/${id}.spec.ts`),
+    globals: { GRADER_TARGET: target.dir, GRADER_HIDDEN: true },
+  }));
+  // The project's own unit and integration tests (tests/**/*.test.ts) run in the same jest run.
+  const unit = only.length === 0 && existsSync(path.join(REPO, 'tests'))
+    ? [{ ...baseProject, rootDir: REPO, roots: ['<rootDir>/tests'], displayName: { name: 'tests', color: 'white' as const }, testMatch: ['<rootDir>/tests/**/*.test.ts'] }]
+    : [];
+  const configFile = path.join(WORK, 'jest.config.json');
+  writeFileSync(configFile, JSON.stringify({ rootDir: REPO, projects: [...projects, ...unit], maxWorkers: 4, reporters: [path.join(__dirname, 'selftest-progress.ts')] }));
+  const { results } = await runCLI({ $0: 'selftest', _: [], config: configFile, silent: true } as never, [REPO]);
+
+  for (const [index, target] of targets.entries()) {
+    const files = results.testResults.filter((r) => r.displayName?.name === `${index}`);
+    for (const [id, expectation] of Object.entries(target.exercises)) {
+      const file = files.find((f) => path.basename(f.testFilePath) === `${id}.spec.ts`);
+      outcomes.push(...judge(target, id, expectation, file));
+    }
+  }
+  for (const file of results.testResults.filter((r) => r.displayName?.name === 'tests')) outcomes.push(...unitOutcomes(file));
+  outcomes.push(noLeftoverProcesses());
+
+  const failed = outcomes.filter((o) => !o.ok);
+  for (const outcome of failed) console.log(`\n✗ ${outcome.what}${outcome.detail ? `\n${outcome.detail}` : ''}`);
+  console.log(`\nselftest: ${targets.length} targets, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`selftest: ${outcomes.length - failed.length} passed, ${failed.length} failed`);
+  process.exitCode = failed.length ? 1 : 0;
+}
+
+type FileResult = Awaited<ReturnType<typeof runCLI>>['results']['testResults'][number];
+
+function judge(target: Target, id: string, expectation: Expectation, file: FileResult | undefined): Outcome[] {
+  const where = `${target.name} · ${id}`;
+  if (!file) return [{ ok: false, what: `${where}: the spec did not run` }];
+  if (file.testExecError) return [{ ok: false, what: `${where}: the spec crashed`, detail: file.testExecError.message }];
+  const checks = file.testResults.map((r) => ({ meta: parseCheckTitle(r.title.replace(/ \(not attempted: .*\)$/, '')), result: r }));
+  const unnamed = checks.filter((c) => !c.meta);
+  if (unnamed.length) return [{ ok: false, what: `${where}: tests not named as checks: ${unnamed.map((c) => c.result.title).join('; ')}` }];
+  if (expectation === 'not-attempted') {
+    const ran = checks.filter((c) => c.result.status !== 'pending');
+    return [{ ok: ran.length === 0, what: `${where}: reported as not attempted`, detail: ran.length ? `${ran.length} checks ran` : undefined }];
+  }
+  const mustFail = new Set(expectation === 'pass' ? [] : expectation);
+  const outcomes: Outcome[] = [...mustFail]
+    .filter((label) => !checks.some((c) => c.meta!.id === label))
+    .map((label) => ({ ok: false, what: `${where}: labelled to fail "${label}", but the spec has no such check` }));
+  for (const { meta, result } of checks) {
+    const shouldFail = mustFail.has(meta!.id);
+    const failed = result.status === 'failed';
+    const ok = result.status !== 'pending' && failed === shouldFail;
+    outcomes.push({
+      ok,
+      what: `${where}: ${meta!.id} should ${shouldFail ? 'fail' : 'pass'}, it ${result.status}`,
+      detail: !ok && failed ? indent(result.failureMessages.join('\n')) : undefined,
+    });
+  }
+  return outcomes;
+}
+
+function unitOutcomes(file: FileResult): Outcome[] {
+  const where = path.relative(REPO, file.testFilePath);
+  if (file.testExecError) return [{ ok: false, what: `${where}: crashed`, detail: file.testExecError.message }];
+  return file.testResults.map((r) => ({
+    ok: r.status === 'passed',
+    what: `${where}: ${r.fullName} ${r.status}`,
+    detail: r.status === 'failed' ? indent(r.failureMessages.join('\n')) : undefined,
+  }));
+}
+
+function typecheck(): Outcome {
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', REPO], { stdio: 'pipe' });
+    return { ok: true, what: 'typecheck' };
+  } catch (error) {
+    return { ok: false, what: 'typecheck: tsc found errors', detail: String((error as { stdout?: Buffer }).stdout ?? error) };
+  }
+}
+
+/** Any process still running a program from a target folder or a built TypeScript file is a leak. */
+function noLeftoverProcesses(): Outcome {
+  if (process.platform !== 'linux') return { ok: true, what: 'no leftover processes (not checked off Linux)' };
+  const leftovers: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+    } catch {
+      continue;
+    }
+    const ours = cmdline.includes(WORK) || cmdline.includes(path.join(REPO, 'fixtures')) || cmdline.includes('socket-grader-build');
+    if (ours && Number(pid) !== process.pid) leftovers.push(`${pid} ${cmdline}`);
+  }
+  return { ok: leftovers.length === 0, what: 'no student or reference process survives the run', detail: leftovers.join('\n') || undefined };
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '    ');
+}
+
+main().catch((error) => {
+  console.error(error);
+  console.log('selftest: 0 passed, 1 failed');
+  process.exitCode = 1;
+});

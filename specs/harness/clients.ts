@@ -1,0 +1,201 @@
+/**
+ * Clients that talk to a student's server over real sockets, every wait bounded by a deadline.
+ * Reads never throw on a timeout: they return what arrived and how the wait ended, so the spec can
+ * say exactly what came back.
+ */
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { onCleanup } from './cleanup';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface Received {
+  data: Buffer;
+  /** The peer closed its side (EOF). */
+  ended: boolean;
+  /** The connection was reset or failed. */
+  error?: string;
+  timedOut: boolean;
+  ms: number;
+}
+
+export class TcpConnection {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private ended = false;
+  private error: string | undefined;
+  private waiters = new Set<() => void>();
+
+  private constructor(readonly socket: net.Socket) {
+    onCleanup(() => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      this.wake();
+    });
+    socket.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.error = error.code ?? error.message;
+      this.wake();
+    });
+    socket.on('close', () => this.wake());
+  }
+
+  /** Connects to a TCP endpoint or a Unix socket path; rejects with a clear message after `timeoutMs`. */
+  static open(target: Endpoint | { path: string }, timeoutMs = 2000): Promise<TcpConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(target as net.NetConnectOpts);
+      const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`could not connect to ${where} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new TcpConnection(socket));
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new Error(`could not connect to ${where}: ${error.code ?? error.message}`));
+      });
+    });
+  }
+
+  /** Everything received so far. */
+  get data(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  write(data: Buffer | string): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.destroyed) return resolve();
+      this.socket.write(data, () => resolve());
+    });
+  }
+
+  /** Half-close: shutdown(SHUT_WR). The server sees EOF; we can still read. */
+  end(): void {
+    this.socket.end();
+  }
+
+  /** Abort with a TCP RST instead of a clean close. */
+  reset(): void {
+    this.socket.resetAndDestroy();
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  /** Waits until `done(data)` holds, the peer ends or fails, or `timeoutMs` passes. */
+  waitFor(done: (data: Buffer) => boolean, timeoutMs: number): Promise<Received> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+      const finish = (timedOut: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve({ data: this.data, ended: this.ended, error: this.error, timedOut, ms: Date.now() - started });
+      };
+      const check = () => {
+        if (done(this.data) || this.ended || this.error || this.socket.destroyed) finish(false);
+      };
+      const timer = setTimeout(() => finish(true), timeoutMs);
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  readBytes(count: number, timeoutMs = 3000): Promise<Received> {
+    return this.waitFor((data) => data.length >= count, timeoutMs);
+  }
+
+  readUntilEnd(timeoutMs = 3000): Promise<Received> {
+    return this.waitFor(() => false, timeoutMs);
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
+
+export interface Datagram {
+  data: Buffer;
+  from: Endpoint;
+}
+
+export class UdpSocket {
+  private queue: Datagram[] = [];
+  private waiter: (() => void) | undefined;
+
+  private constructor(readonly socket: dgram.Socket) {
+    onCleanup(() => this.close());
+    socket.on('message', (data, rinfo) => {
+      this.queue.push({ data, from: { host: rinfo.address, port: rinfo.port } });
+      this.waiter?.();
+    });
+  }
+
+  /** A UDP socket bound to an ephemeral (or given) port on the loopback of `host`'s family. */
+  static open(host = '127.0.0.1', port = 0): Promise<UdpSocket> {
+    const socket = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.removeListener('error', reject);
+        resolve(new UdpSocket(socket));
+      });
+    });
+  }
+
+  get address(): Endpoint {
+    const { address, port } = this.socket.address();
+    return { host: address, port };
+  }
+
+  send(data: Buffer | string, to: Endpoint): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.send(data, to.port, to.host, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /** The next datagram, or undefined when none arrives within `timeoutMs`. */
+  async receive(timeoutMs = 2000): Promise<Datagram | undefined> {
+    if (this.queue.length === 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, timeoutMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiter = done;
+      });
+      this.waiter = undefined;
+    }
+    return this.queue.shift();
+  }
+
+  close(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Sends one datagram from a fresh socket and returns the first reply (or undefined). */
+export async function udpRequest(to: Endpoint, data: Buffer, timeoutMs = 2000): Promise<Datagram | undefined> {
+  const socket = await UdpSocket.open(to.host.includes(':') ? '::1' : '127.0.0.1');
+  try {
+    await socket.send(data, to);
+    return await socket.receive(timeoutMs);
+  } finally {
+    socket.close();
+  }
+}

@@ -1,0 +1,53 @@
+import { BoundedOutput, lastLines } from '../specs/harness/output';
+import { asciiUpper, pseudoRandomBytes } from '../specs/harness/data';
+import { firstDifference, hexdump, showBytes } from '../specs/harness/expect';
+import { checkTitle, parseCheckTitle } from '../specs/harness/titles';
+
+describe('BoundedOutput', () => {
+  test('keeps head and tail of a flood and says how much was cut', () => {
+    const out = new BoundedOutput(10, 10);
+    for (let i = 0; i < 1000; i++) out.push(Buffer.from('0123456789'));
+    const text = out.toString();
+    expect(text.startsWith('0123456789')).toBe(true);
+    expect(text.endsWith('0123456789')).toBe(true);
+    expect(text).toContain('9980 bytes cut, 10000 bytes in all');
+    expect(text.length).toBeLessThan(200);
+  });
+
+  test('keeps everything below the limits', () => {
+    const out = new BoundedOutput(10, 10);
+    out.push(Buffer.from('hello '));
+    out.push(Buffer.from('world'));
+    expect(out.toString()).toBe('hello world');
+  });
+});
+
+test('lastLines drops trailing blank lines', () => {
+  expect(lastLines('a\nb\nc\n\n', 2)).toEqual(['b', 'c']);
+});
+
+test('asciiUpper changes a-z only', () => {
+  expect(asciiUpper(Buffer.from([0x61, 0x7a, 0xe9, 0x41, 0x00]))).toEqual(Buffer.from([0x41, 0x5a, 0xe9, 0x41, 0x00]));
+});
+
+test('pseudoRandomBytes is deterministic', () => {
+  expect(pseudoRandomBytes(64, 7)).toEqual(pseudoRandomBytes(64, 7));
+  expect(pseudoRandomBytes(64, 7)).not.toEqual(pseudoRandomBytes(64, 8));
+});
+
+test('hexdump and showBytes', () => {
+  expect(hexdump(Buffer.from('AB\x00'))).toBe(`    00000000  ${'41 42 00'.padEnd(47)}  AB.`);
+  expect(showBytes(Buffer.from('hi'))).toBe('2 bytes: "hi"');
+  expect(showBytes(Buffer.alloc(0))).toBe('0 bytes (empty)');
+  expect(showBytes(undefined)).toBe('nothing');
+  expect(firstDifference(Buffer.from('abc'), Buffer.from('abd'))).toBe(2);
+  expect(firstDifference(Buffer.from('ab'), Buffer.from('abc'))).toBe(2);
+  expect(firstDifference(Buffer.from('ab'), Buffer.from('ab'))).toBe(-1);
+});
+
+test('check titles round-trip', () => {
+  const meta = { id: 'large', title: 'returns a big datagram', points: 2, hidden: true };
+  expect(parseCheckTitle(checkTitle(meta))).toEqual(meta);
+  expect(parseCheckTitle(checkTitle({ id: 'a-1', title: 't', points: 1 }))).toEqual({ id: 'a-1', title: 't', points: 1, hidden: false });
+  expect(parseCheckTitle('no metadata here')).toBeUndefined();
+});
