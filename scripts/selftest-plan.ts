@@ -6,9 +6,14 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..');
-export const WORK = path.join(REPO, '.selftest');
+/** Each run works in its own folder, so that selftests running side by side never clobber each other. */
+export const WORK = path.join(REPO, '.selftest', `run-${process.pid}`);
 
-/** Per exercise: 'pass' (every check passes), 'not-attempted', or the ids of the checks that must fail. */
+/**
+ * Per exercise: 'pass' (every check passes), 'not-attempted', or the ids of the checks that must fail.
+ * In a submission's expect.json the key "*" sets the default for exercises it does not list ('pass'
+ * when absent).
+ */
 export type Expectation = 'pass' | 'not-attempted' | string[];
 
 export interface Target {
@@ -56,7 +61,7 @@ export function planTargets(): Target[] {
   for (const name of existsSync(submissions) ? readdirSync(submissions).sort() : []) {
     const expectFile = path.join(submissions, name, 'expect.json');
     const declared: Record<string, Expectation> = existsSync(expectFile) ? JSON.parse(readFileSync(expectFile, 'utf8')) : {};
-    const exercises = Object.fromEntries(ids.map((id) => [id, declared[id] ?? 'pass']));
+    const exercises = Object.fromEntries(ids.map((id) => [id, declared[id] ?? declared['*'] ?? 'pass']));
     targets.push({ name: `submission/${name}`, dir: path.join(submissions, name, 'student'), exercises });
   }
   return targets;

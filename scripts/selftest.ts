@@ -4,12 +4,15 @@
  * target expects. Ends with `selftest: N passed, N failed`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCLI } from 'jest';
 import { baseProject } from '../jest.config';
 import { parseCheckTitle } from '../specs/harness/titles';
 import { planTargets, REPO, WORK, type Expectation, type Target } from './selftest-plan';
+
+const RUN_ID = randomUUID();
 
 interface Outcome {
   ok: boolean;
@@ -24,6 +27,8 @@ async function main(): Promise<void> {
 
   if (only.length === 0) outcomes.push(typecheck());
 
+  // Every program the harness starts inherits this marker, which is how leftovers are found.
+  process.env.GRADER_RUN_ID = RUN_ID;
   const targets = planTargets().filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)));
   const projects = targets.map((target, index) => ({
     ...baseProject,
@@ -36,6 +41,7 @@ async function main(): Promise<void> {
   const unit = only.length === 0 && existsSync(path.join(REPO, 'tests'))
     ? [{ ...baseProject, rootDir: REPO, roots: ['<rootDir>/tests'], displayName: { name: 'tests', color: 'white' as const }, testMatch: ['<rootDir>/tests/**/*.test.ts'] }]
     : [];
+  mkdirSync(WORK, { recursive: true });
   const configFile = path.join(WORK, 'jest.config.json');
   writeFileSync(configFile, JSON.stringify({ rootDir: REPO, projects: [...projects, ...unit], maxWorkers: 4, reporters: [path.join(__dirname, 'selftest-progress.ts')] }));
   const { results } = await runCLI({ $0: 'selftest', _: [], config: configFile, silent: true } as never, [REPO]);
@@ -49,6 +55,7 @@ async function main(): Promise<void> {
   }
   for (const file of results.testResults.filter((r) => r.displayName?.name === 'tests')) outcomes.push(...unitOutcomes(file));
   outcomes.push(noLeftoverProcesses());
+  rmSync(WORK, { recursive: true, force: true });
 
   const failed = outcomes.filter((o) => !o.ok);
   for (const outcome of failed) console.log(`\n✗ ${outcome.what}${outcome.detail ? `\n${outcome.detail}` : ''}`);
@@ -106,19 +113,20 @@ function typecheck(): Outcome {
   }
 }
 
-/** Any process still running a program from a target folder or a built TypeScript file is a leak. */
+/** Any process other than this one that still carries this run's marker is a leak. */
 function noLeftoverProcesses(): Outcome {
   if (process.platform !== 'linux') return { ok: true, what: 'no leftover processes (not checked off Linux)' };
   const leftovers: string[] = [];
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    let cmdline = '';
+  const marker = `GRADER_RUN_ID=${RUN_ID}`;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
     try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(marker)) continue;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').trim();
+      if (!cmdline.includes('jest-worker')) leftovers.push(`${pid} ${cmdline}`); // jest's own workers may still be exiting
+
     } catch {
-      continue;
+      continue; // gone meanwhile
     }
-    const ours = cmdline.includes(WORK) || cmdline.includes(path.join(REPO, 'fixtures')) || cmdline.includes('socket-grader-build');
-    if (ours && Number(pid) !== process.pid) leftovers.push(`${pid} ${cmdline}`);
   }
   return { ok: leftovers.length === 0, what: 'no student or reference process survives the run', detail: leftovers.join('\n') || undefined };
 }

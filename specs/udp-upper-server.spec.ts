@@ -2,6 +2,7 @@ import { UdpSocket, udpRequest } from './harness/clients';
 import { allByteValues, asciiUpper, lowercaseText } from './harness/data';
 import { exercise } from './harness/exercise';
 import { expectBytes, fail } from './harness/expect';
+import { portInUse } from './harness/server-checks';
 
 exercise('udp-upper-server', ({ check }) => {
   const ask = async (server: { host: string; port: number; where: string }, payload: Buffer, hint?: string) => {
@@ -87,4 +88,6 @@ exercise('udp-upper-server', ({ check }) => {
     const server = await t.startServer('udp', '::1');
     await ask(server, Buffer.from('over IPv6'), 'pick the address family from HOST: AF_INET6 when it contains ":" (or use getaddrinfo)');
   });
+
+  portInUse(check, 'udp');
 });

@@ -92,3 +92,21 @@ function safeFind(id: string, targetDir?: string) {
     return { attempted: false as const, exercise: id, reason: (error as Error).message };
   }
 }
+
+/** One graded submission: what grade.ts writes for it and every report is made from. */
+export interface SubmissionResult {
+  /** The submission's name (its folder or archive name without extension). */
+  name: string;
+  score: number;
+  max: number;
+  exercises: ExerciseResult[];
+  /** Set when the submission could not be graded at all (bad archive, grader crash). */
+  error?: string;
+  /** ISO time the grading finished. */
+  gradedAt: string;
+  durationMs: number;
+}
+
+export function totals(exercises: ExerciseResult[]): { score: number; max: number } {
+  return { score: exercises.reduce((s, e) => s + e.score, 0), max: exercises.reduce((s, e) => s + e.max, 0) };
+}

@@ -1,0 +1,62 @@
+/**
+ * Checks every server exercise shares: clients that connect and send nothing, or reset, must not bring
+ * the server down; a second start on a port already in use must exit non-zero with a clear message.
+ */
+import { TcpConnection } from './clients';
+import type { Check, CheckRun, ServerHandle } from './exercise';
+import { fail } from './expect';
+
+type Register = (meta: Check, body: (t: CheckRun) => Promise<void>) => void;
+
+/** A correct exchange with the server; must throw (fail) when the server does not answer properly. */
+export type Probe = (server: ServerHandle, t: CheckRun) => Promise<void>;
+
+export function silentAndResettingClients(check: Register, probe: Probe, points = 1): void {
+  check({ id: 'silent-clients', points, title: 'survives clients that send nothing, or reset the connection' }, async (t) => {
+    const server = await t.startServer('tcp');
+    for (let i = 0; i < 3; i++) {
+      const idle = await TcpConnection.open(server);
+      idle.end();
+      await idle.readUntilEnd(2500);
+      idle.close();
+    }
+    for (let i = 0; i < 2; i++) {
+      const rude = await TcpConnection.open(server);
+      await rude.write('half a request');
+      rude.reset();
+    }
+    if (server.program.exit) {
+      fail(`The server ${server.program.describeExit()} after clients that sent nothing or reset the connection.`, {
+        did: `3 clients connected to ${server.where} and closed without sending; 2 sent a few bytes and reset (RST)`,
+        hint: 'recv() returning b"" (EOF) right away is normal, and a reset raises ConnectionResetError: catch it per client and go back to accept()',
+      });
+    }
+    await probe(server, t);
+  });
+}
+
+export function portInUse(check: Register, protocol: 'tcp' | 'udp', points = 1): void {
+  check({ id: 'port-in-use', points, title: 'exits non-zero with a clear message when its port is already in use' }, async (t) => {
+    const first = await t.startServer(protocol);
+    const second = t.start([first.host, String(first.port)]);
+    const exit = await second.waitForExit(5000);
+    const said = second.stderr.toString() + second.stdout.toString();
+    const did = `started a first server on ${first.where}, then a second one with the same HOST and PORT`;
+    if (!exit) {
+      fail('The second server was still running after 5 s: it should have failed to bind and exited.', {
+        did,
+        hint: 'let bind() fail loudly (do not retry forever or swallow the error), and do not set SO_REUSEPORT',
+      });
+    }
+    if (exit.code === 0 || exit.signal) {
+      fail(`The second server ${second.describeExit()}: a failed bind must end with a non-zero exit code.`, { did, hint: 'exit with sys.exit(1) / process.exit(1) after printing the error' });
+    }
+    if (!/in use|EADDRINUSE|errno 98|address already/i.test(said)) {
+      fail('The second server exited without saying that the address is in use.', {
+        did,
+        details: [`it printed: ${JSON.stringify(said.slice(-300))}`],
+        hint: 'print the bind error (e.g. "Address already in use") to stderr before exiting',
+      });
+    }
+  });
+}
