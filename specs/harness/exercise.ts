@@ -30,6 +30,11 @@ export interface ServerHandle {
   where: string;
 }
 
+export interface StartOptions {
+  env?: Record<string, string>;
+  wrap?: (command: string, args: string[]) => { command: string; args: string[] };
+}
+
 export interface RunResult {
   exit: ExitInfo | undefined;
   timedOut: boolean;
@@ -94,13 +99,17 @@ export class CheckRun {
     readonly meta: Check,
   ) {}
 
-  /** Starts the student's program with these arguments appended; killed when the check ends. */
-  start(args: string[], env?: Record<string, string>): Launched {
+  /**
+   * Starts the student's program with these arguments appended; killed when the check ends.
+   * `wrap` puts a launcher in front of it (e.g. `unshare ... --` to give it its own /etc/hosts).
+   */
+  start(args: string[], options: StartOptions = {}): Launched {
+    const { command, args: fullArgs } = (options.wrap ?? ((c, a) => ({ command: c, args: a })))(this.program.command, [...this.program.args, ...args]);
     const started = launch({
-      command: this.program.command,
-      args: [...this.program.args, ...args],
+      command,
+      args: fullArgs,
       cwd: this.program.cwd,
-      env,
+      env: options.env,
       label: this.program.source,
     });
     this.launched.push(started);
@@ -109,8 +118,8 @@ export class CheckRun {
   }
 
   /** Runs the program to its end (clients, command-line tools); killed at `timeoutMs`. */
-  async run(args: string[], timeoutMs = 10_000): Promise<RunResult> {
-    const program = this.start(args);
+  async run(args: string[], timeoutMs = 10_000, options: StartOptions = {}): Promise<RunResult> {
+    const program = this.start(args, options);
     const exit = await program.waitForExit(timeoutMs);
     if (!exit) await program.kill();
     return {
