@@ -1,7 +1,7 @@
 import { BoundedOutput, lastLines } from '../specs/harness/output';
 import { asciiUpper, pseudoRandomBytes } from '../specs/harness/data';
 import { firstDifference, hexdump, showBytes } from '../specs/harness/expect';
-import { checkTitle, parseCheckTitle } from '../specs/harness/titles';
+import { checkTitle, parseCheckTitle, skippedTitle, skipReason } from '../specs/harness/titles';
 
 describe('BoundedOutput', () => {
   test('keeps head and tail of a flood and says how much was cut', () => {
@@ -50,4 +50,13 @@ test('check titles round-trip', () => {
   expect(parseCheckTitle(checkTitle(meta))).toEqual(meta);
   expect(parseCheckTitle(checkTitle({ id: 'a-1', title: 't', points: 1 }))).toEqual({ id: 'a-1', title: 't', points: 1, hidden: false });
   expect(parseCheckTitle('no metadata here')).toBeUndefined();
+});
+
+test('skipped checks keep their metadata and say why', () => {
+  const meta = { id: 'stale-file', title: 'works with a stale file', points: 1 };
+  const skipped = skippedTitle(meta, 'skipped', 'AF_UNIX is not available on Windows');
+  expect(parseCheckTitle(skipped)).toEqual({ ...meta, hidden: false });
+  expect(skipReason(skipped)).toBe('AF_UNIX is not available on Windows');
+  expect(parseCheckTitle(skippedTitle(meta, 'not attempted', 'no file (really)'))).toEqual({ ...meta, hidden: false });
+  expect(skipReason(checkTitle(meta))).toBeUndefined();
 });

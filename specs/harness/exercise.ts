@@ -13,13 +13,15 @@ import { CheckFailure } from './expect';
 import { launch, type ExitInfo, type Launched } from './launch';
 import { findProgram, type FoundProgram } from './program';
 import { NotReadyError, waitForListener, describeListener } from './ready';
-import { checkTitle, type CheckMeta } from './titles';
+import { checkTitle, skippedTitle, type CheckMeta } from './titles';
 
 export { type CheckMeta } from './titles';
 
 export interface Check extends CheckMeta {
   /** Jest's limit for the whole check; the check's own waits should end well before it. */
   timeoutMs?: number;
+  /** Set when this machine cannot run the check (no AF_UNIX, no namespaces): it is skipped, saying why. */
+  skip?: string;
 }
 
 export interface ServerHandle {
@@ -63,7 +65,11 @@ export function exercise(id: string, define: (checks: { check: (meta: Check, bod
         if (meta.hidden && !hiddenChecksEnabled()) return;
         const title = checkTitle(meta);
         if (!program.attempted) {
-          test.skip(`${title} (not attempted: ${program.reason})`, () => undefined);
+          test.skip(skippedTitle(meta, 'not attempted', program.reason), () => undefined);
+          return;
+        }
+        if (meta.skip) {
+          test.skip(skippedTitle(meta, 'skipped', meta.skip), () => undefined);
           return;
         }
         test(title, () => runCheck(new CheckRun(program, meta), body), meta.timeoutMs ?? 20_000);

@@ -49,7 +49,7 @@ export function exerciseResult(file: TestResult, targetDir?: string): ExerciseRe
   const program = safeFind(id, targetDir);
   const checks: CheckResult[] = [];
   for (const test of file.testResults) {
-    const meta = parseCheckTitle(test.title.replace(/ \(not attempted: .*\)$/, ''));
+    const meta = parseCheckTitle(test.title);
     if (!meta) continue;
     const status: CheckStatus = !program.attempted
       ? 'not attempted'

@@ -16,7 +16,17 @@ export function checkTitle(meta: CheckMeta): string {
   return `${meta.title} [${meta.id}, ${points}${meta.hidden ? ', hidden' : ''}]`;
 }
 
-const PATTERN = /^(.*) \[([a-z0-9][a-z0-9-]*), (\d+(?:\.\d+)?) pts?(, hidden)?\]$/;
+/** A check jest registered as skipped carries why after its metadata: ` (not attempted: ...)` or ` (skipped: ...)`. */
+const PATTERN = /^(.*) \[([a-z0-9][a-z0-9-]*), (\d+(?:\.\d+)?) pts?(, hidden)?\](?: \((?:not attempted|skipped): .*\))?$/s;
+
+export function skippedTitle(meta: CheckMeta, why: 'not attempted' | 'skipped', reason: string): string {
+  return `${checkTitle(meta)} (${why}: ${reason})`;
+}
+
+/** Why this machine skipped a check, read from its title. */
+export function skipReason(title: string): string | undefined {
+  return /\] \(skipped: (.*)\)$/s.exec(title)?.[1];
+}
 
 export function parseCheckTitle(title: string): CheckMeta | undefined {
   const match = PATTERN.exec(title);
