@@ -46,7 +46,10 @@ export function planTargets(): Target[] {
   ];
   const broken = path.join(REPO, 'fixtures', 'broken');
   for (const id of existsSync(broken) ? readdirSync(broken).sort() : []) {
-    if (!ids.includes(id)) throw new Error(`fixtures/broken/${id}: no spec specs/${id}.spec.ts`);
+    if (!ids.includes(id)) {
+      console.warn(`selftest: fixtures/broken/${id} has no spec specs/${id}.spec.ts yet: skipped`);
+      continue;
+    }
     for (const file of readdirSync(path.join(broken, id)).sort()) {
       const source = path.join(broken, id, file);
       const ext = path.extname(file);

@@ -91,9 +91,12 @@ async function runCheck(run: CheckRun, body: (t: CheckRun) => Promise<void>): Pr
 function explain(error: unknown, run: CheckRun): Error {
   if (error instanceof NotReadyError) return new CheckFailure(error.message);
   const message = error instanceof CheckFailure ? error.message : `The check could not complete: ${(error as Error)?.message ?? error}`;
-  const programs = run.launched.map(
+  // Checks that run a tool many times (netutil) already quote each run: show the last few only.
+  const shown = run.launched.slice(-3);
+  const programs = shown.map(
     (p) => `${p.options.label} (started as: ${p.commandLine}) ${p.describeExit()}; what it printed:\n${p.tail()}`,
   );
+  if (run.launched.length > shown.length) programs.unshift(`(${run.launched.length - shown.length} earlier runs of the program not shown)`);
   return new CheckFailure([message, ...programs].join('\n'));
 }
 

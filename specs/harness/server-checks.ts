@@ -14,23 +14,32 @@ export type Probe = (server: ServerHandle, t: CheckRun) => Promise<void>;
 export function silentAndResettingClients(check: Register, probe: Probe, points = 1): void {
   check({ id: 'silent-clients', points, title: 'survives clients that send nothing, or reset the connection' }, async (t) => {
     const server = await t.startServer('tcp');
+    const did = `3 clients connected to ${server.where} and closed without sending; 2 sent a few bytes and reset (RST)`;
+    const died = (after: string) =>
+      fail(`The server ${server.program.describeExit()} after ${after}.`, {
+        did,
+        hint: 'recv() returning b"" (EOF) right away is normal, and a reset raises ConnectionResetError: catch it per client and go back to accept()',
+      });
+    const connect = async (after: string) => {
+      try {
+        return await TcpConnection.open(server);
+      } catch (error) {
+        if (await server.program.waitForExit(500)) died(after);
+        throw error;
+      }
+    };
     for (let i = 0; i < 3; i++) {
-      const idle = await TcpConnection.open(server);
+      const idle = await connect('a client that connected and sent nothing');
       idle.end();
       await idle.readUntilEnd(2500);
       idle.close();
     }
     for (let i = 0; i < 2; i++) {
-      const rude = await TcpConnection.open(server);
+      const rude = await connect(i === 0 ? 'clients that connected and sent nothing' : 'a client that reset its connection');
       await rude.write('half a request');
       rude.reset();
     }
-    if (server.program.exit) {
-      fail(`The server ${server.program.describeExit()} after clients that sent nothing or reset the connection.`, {
-        did: `3 clients connected to ${server.where} and closed without sending; 2 sent a few bytes and reset (RST)`,
-        hint: 'recv() returning b"" (EOF) right away is normal, and a reset raises ConnectionResetError: catch it per client and go back to accept()',
-      });
-    }
+    if (await server.program.waitForExit(200)) died('a client that reset its connection');
     await probe(server, t);
   });
 }
