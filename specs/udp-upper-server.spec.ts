@@ -20,6 +20,18 @@ exercise('udp-upper-server', ({ check }) => {
     await ask(server, Buffer.from('MixedCaseString'), 'reply with sendto(data.upper(), addr) to the address recvfrom returned');
   });
 
+  check({ id: 'reply-from-server-port', points: 1, title: 'replies from the port it listens on' }, async (t) => {
+    const server = await t.startServer('udp');
+    const reply = await udpRequest(server, Buffer.from('who is answering?'), 2000);
+    if (!reply) fail('No reply came back within 2 s.', { did: `sent 1 datagram to ${server.where}` });
+    if (reply.from.port !== server.port) {
+      fail(`The reply came from port ${reply.from.port}, not from the server's port ${server.port}.`, {
+        did: `sent 1 datagram to ${server.where}`,
+        hint: 'answer with sendto() on the socket that received the datagram: a reply from another socket is ignored by clients that check where it came from',
+      });
+    }
+  });
+
   check({ id: 'all-bytes', points: 1, title: 'leaves every non-letter byte, including non-ASCII ones, unchanged' }, async (t) => {
     const server = await t.startServer('udp');
     await ask(server, allByteValues(), 'work on bytes: decoding to text and calling upper() changes bytes such as 0xe9 (é) or fails on invalid UTF-8');
@@ -33,6 +45,11 @@ exercise('udp-upper-server', ({ check }) => {
   check({ id: 'large', points: 2, title: 'returns a 60000-byte datagram intact' }, async (t) => {
     const server = await t.startServer('udp');
     await ask(server, lowercaseText(60_000), 'recvfrom(1024) cuts a datagram to 1024 bytes: ask for 65535');
+  });
+
+  check({ id: 'max-datagram', points: 1, hidden: true, title: 'returns a datagram of the largest size UDP over IPv4 allows (65507 bytes)' }, async (t) => {
+    const server = await t.startServer('udp');
+    await ask(server, lowercaseText(65_507), 'a buffer smaller than 65507 (e.g. 65000) still cuts the largest datagrams: ask recvfrom for 65535');
   });
 
   check({ id: 'interleaved', points: 1, title: 'answers two clients whose datagrams interleave, each at its own address' }, async (t) => {

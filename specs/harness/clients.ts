@@ -88,6 +88,12 @@ export class TcpConnection {
 
   /** Abort with a TCP RST instead of a clean close. */
   reset(): void {
+    // Node cannot reset a socket whose sending side is already shut down (EINVAL, and the handle
+    // stays open, keeping jest's worker alive): close it instead.
+    if (this.ended || this.socket.writableEnded) {
+      this.socket.destroy();
+      return;
+    }
     this.socket.resetAndDestroy();
   }
 

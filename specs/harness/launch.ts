@@ -1,9 +1,16 @@
 /**
- * Starts a program as its own process group, captures its output within bounds, and kills the
- * whole group when asked, when the check ends, or when the test process exits.
+ * Starts a program as its own process group, in the sandbox (sandbox.ts) when the machine has one,
+ * captures its output within bounds, and kills the whole group (with the sandbox, every descendant)
+ * when asked, when the check ends, or when the test process exits. A program that floods its
+ * output is killed once it has printed OUTPUT_LIMIT bytes: reading more would only cost time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { describeExit, fromJailStatus } from './exit-reasons';
 import { BoundedOutput, lastLines } from './output';
+import { isJail, jail, MIB, type SandboxMode } from './sandbox';
+
+/** Output (stdout and stderr together) past which a program is killed as a flood. */
+export const OUTPUT_LIMIT = 32 * MIB;
 
 export interface ExitInfo {
   code: number | null;
@@ -30,25 +37,32 @@ export class Launched {
   readonly exited: Promise<ExitInfo>;
   exit: ExitInfo | undefined;
   readonly startedAt = Date.now();
+  /** How the program is contained: 'root'/'userns' jail, 'rlimits' only, or 'off'. */
+  readonly sandbox: SandboxMode;
   private readonly child: ChildProcess;
   private spawnError: Error | undefined;
+  private printed = 0;
+  /** Set when the grader kills the program while it runs. */
+  private killed: { reason?: string; afterMs: number } | undefined;
 
   constructor(readonly options: LaunchOptions) {
-    this.child = spawn(options.command, options.args, {
+    const jailed = jail({
+      command: options.command,
+      args: options.args,
       cwd: options.cwd,
-      env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...options.env },
+      inherited: process.env,
+      env: { PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', ...options.env },
+    });
+    this.sandbox = jailed.mode;
+    this.child = spawn(jailed.command, jailed.args, {
+      cwd: options.cwd,
+      env: jailed.env,
       stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
       detached: true,
     });
     running.add(this);
-    this.child.stdout!.on('data', (chunk: Buffer) => {
-      this.stdout.push(chunk);
-      this.transcript.push(chunk);
-    });
-    this.child.stderr!.on('data', (chunk: Buffer) => {
-      this.stderr.push(chunk);
-      this.transcript.push(chunk);
-    });
+    this.child.stdout!.on('data', (chunk: Buffer) => this.receive(chunk, this.stdout));
+    this.child.stderr!.on('data', (chunk: Buffer) => this.receive(chunk, this.stderr));
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
         this.spawnError = error;
@@ -58,7 +72,7 @@ export class Launched {
       // 'close' waits for the pipes too, so the output is complete when it fires; a grandchild
       // still holding the pipes keeps it from firing, which is why kill() takes the whole group.
       this.child.once('close', (code, signal) => {
-        this.exit ??= { code, signal };
+        this.exit ??= isJail(this.sandbox) ? fromJailStatus(code, signal) : { code, signal };
         resolve(this.exit);
       });
     });
@@ -88,8 +102,12 @@ export class Launched {
     }
   }
 
-  /** SIGKILL to the whole process group; resolves once the program is gone. */
-  async kill(): Promise<ExitInfo> {
+  /**
+   * SIGKILL to the whole process group; resolves once the program is gone. `reason` says why in
+   * describeExit() ("still running after 10 s" when not given).
+   */
+  async kill(reason?: string): Promise<ExitInfo> {
+    if (!this.exit) this.killed ??= { reason, afterMs: Date.now() - this.startedAt };
     this.killGroup();
     // Reaping should be immediate; if a descendant keeps the pipes open, stop waiting for them.
     const exit = await this.waitForExit(2000);
@@ -110,18 +128,34 @@ export class Launched {
     }
   }
 
+  /** How it ended and why, e.g. "was killed: exceeded 512 MiB of memory", "exited with code 1". */
   describeExit(): string {
-    if (this.spawnError) return `could not be started: ${this.spawnError.message}`;
-    if (!this.exit) return 'is still running';
-    if (this.exit.signal) return `was killed by ${this.exit.signal}`;
-    return `exited with code ${this.exit.code}`;
+    return describeExit({
+      exit: this.exit,
+      spawnError: this.spawnError,
+      killed: this.killed,
+      printedBytes: this.printed,
+      truncated: this.stdout.cutBytes + this.stderr.cutBytes > 0,
+      transcript: this.transcript.toString(),
+      limited: this.sandbox !== 'off',
+    });
   }
 
-  /** The last lines the program printed, indented, for failure messages. */
-  tail(lines = 12): string {
+  /** Output past OUTPUT_LIMIT is ignored, and the program killed as a flood. */
+  private receive(chunk: Buffer, stream: BoundedOutput): void {
+    if (this.printed >= OUTPUT_LIMIT) return;
+    this.printed += chunk.length;
+    stream.push(chunk);
+    this.transcript.push(chunk);
+    if (this.printed >= OUTPUT_LIMIT) void this.kill(`printed more than ${OUTPUT_LIMIT / MIB} MiB (output flood)`);
+  }
+
+  /** The last lines the program printed, indented and each cut to `width` characters, for failure messages. */
+  tail(lines = 12, width = 300): string {
     const text = this.transcript.toString();
     if (text.trim() === '') return `  (${this.options.label} printed nothing)`;
-    return lastLines(text, lines).map((line) => `  | ${line}`).join('\n');
+    const cut = (line: string) => (line.length > width ? `${line.slice(0, width)} [... ${line.length - width} more characters]` : line);
+    return lastLines(text, lines).map((line) => `  | ${cut(line)}`).join('\n');
   }
 }
 

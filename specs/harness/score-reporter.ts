@@ -1,45 +1,109 @@
 /**
- * The report a student reads after jest's own output: per exercise the score and the failing checks,
- * then the total. Colour only on a terminal (and never with NO_COLOR).
+ * The report a student reads after `npm test`: jest's own output (per-file results, then its
+ * "Tests:" summary), then per exercise the score and the failing checks, then the total. Colour only
+ * on a terminal (FORCE_COLOR forces it, NO_COLOR turns it off). With GRADER_SUMMARY_FILE set (what
+ * `npm test -- --summary FILE` does) it also writes the Markdown summary there.
+ *
+ * jest always puts its SummaryReporter after every configured reporter, so this reporter replaces
+ * 'default' and drives jest's default reporters itself, to print the scores after them.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DefaultReporter, SummaryReporter, VerboseReporter, type Reporter } from '@jest/reporters';
 import type { AggregatedResult } from '@jest/test-result';
-import { exerciseResults, type ExerciseResult } from './results';
+import { studentView } from '../../grader/report/student-view';
+import { formatPoints, summaryMarkdown } from '../../grader/report/summary';
+import { exerciseResults, totals, type ExerciseResult } from './results';
 
-const useColour = process.stdout.isTTY && !process.env.NO_COLOR;
+const useColour = process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColour ? `\x1b[${code}m${text}\x1b[0m` : text);
 const green = paint(32);
 const red = paint(31);
+const yellow = paint(33);
 const dim = paint(2);
 const bold = paint(1);
 
 export function formatScores(exercises: ExerciseResult[]): string {
   const width = Math.max(10, ...exercises.map((e) => e.id.length));
+  const indent = ' '.repeat(width + 12);
   const lines = [bold('Score by exercise')];
   for (const exercise of exercises) {
     const name = exercise.id.padEnd(width);
-    if (!exercise.attempted) {
-      lines.push(`  ${name}  ${dim(`   -/${String(exercise.max).padStart(3)}`)}  ${dim(`not attempted: ${exercise.reason}`)}`);
-      continue;
-    }
-    const score = `${String(exercise.score).padStart(4)}/${String(exercise.max).padStart(3)}`;
-    const failing = exercise.checks.filter((c) => c.status === 'failed' || c.status === 'error');
-    if (exercise.reason) lines.push(`  ${name}  ${red(score)}  ${red(exercise.reason.split('\n')[0])}`);
-    else if (failing.length === 0) lines.push(`  ${name}  ${green(score)}  ${green('all checks pass')}`);
-    else {
-      lines.push(`  ${name}  ${red(score)}  ${failing.length} failing:`);
-      for (const check of failing) lines.push(`  ${' '.repeat(width)}            ${red('✗')} ${check.title} ${dim(`[${check.id}, ${check.maxPoints}]`)}`);
+    const score = `${formatPoints(exercise.score).padStart(4)}/${formatPoints(exercise.max).padStart(3)}`;
+    const view = studentView(exercise);
+    switch (view.outcome) {
+      case 'not attempted':
+        lines.push(`  ${name}  ${dim(`   -/${formatPoints(exercise.max).padStart(3)}`)}  ${yellow('not attempted')}${dim(`: ${exercise.reason}`)}`);
+        break;
+      case 'passed':
+        lines.push(`  ${name}  ${green(score)}  ${green('all checks pass')}${view.skipped ? dim(` (${view.skipped} skipped: this machine cannot run ${view.skipped === 1 ? 'it' : 'them'})`) : ''}`);
+        break;
+      case 'no checks':
+        lines.push(`  ${name}  ${dim(score)}  ${dim('no checks ran')}`);
+        break;
+      case 'failed':
+        if (view.problem) lines.push(`  ${name}  ${red(score)}  ${red(view.problem.split('\n')[0])}`);
+        else lines.push(`  ${name}  ${red(score)}  ${view.failing.length + view.hiddenFailing} failing:`);
+        for (const check of view.failing) lines.push(`${indent}${red('✗')} ${check.title} ${dim(`[${check.id}, ${formatPoints(check.maxPoints)}]`)}`);
+        if (view.hiddenFailing) lines.push(`${indent}${red('✗')} ${dim(`${view.hiddenFailing} hidden`)}`);
     }
   }
-  const score = exercises.reduce((s, e) => s + e.score, 0);
-  const max = exercises.reduce((s, e) => s + e.max, 0);
-  lines.push(bold(`  ${'Total'.padEnd(width)}  ${String(score).padStart(4)}/${String(max).padStart(3)}`));
+  const total = totals(exercises);
+  lines.push(bold(`  ${'Total'.padEnd(width)}  ${formatPoints(total.score).padStart(4)}/${formatPoints(total.max).padStart(3)}`));
   return lines.join('\n');
 }
 
-export default class ScoreReporter {
-  onRunComplete(_contexts: unknown, results: AggregatedResult): void {
+export function writeSummaryFile(file: string, exercises: ExerciseResult[]): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileSync(file, summaryMarkdown({ ...totals(exercises), exercises }));
+}
+
+type Hooks = Required<Pick<Reporter, 'onRunStart' | 'onTestResult' | 'onTestStart' | 'onTestCaseResult' | 'onTestCaseStart' | 'onRunComplete'>>;
+
+export default class ScoreReporter implements Hooks {
+  private readonly jestOutput: Reporter[];
+
+  constructor(globalConfig: ConstructorParameters<typeof DefaultReporter>[0]) {
+    this.jestOutput = [globalConfig.verbose ? new VerboseReporter(globalConfig) : new DefaultReporter(globalConfig), new SummaryReporter(globalConfig)];
+  }
+
+  async onRunStart(...args: Parameters<Hooks['onRunStart']>): Promise<void> {
+    for (const reporter of this.jestOutput) await reporter.onRunStart?.(...args);
+  }
+
+  async onTestStart(...args: Parameters<Hooks['onTestStart']>): Promise<void> {
+    for (const reporter of this.jestOutput) await (reporter.onTestFileStart ?? reporter.onTestStart)?.call(reporter, ...args);
+  }
+
+  async onTestCaseStart(...args: Parameters<Hooks['onTestCaseStart']>): Promise<void> {
+    for (const reporter of this.jestOutput) await reporter.onTestCaseStart?.(...args);
+  }
+
+  async onTestCaseResult(...args: Parameters<Hooks['onTestCaseResult']>): Promise<void> {
+    for (const reporter of this.jestOutput) await reporter.onTestCaseResult?.(...args);
+  }
+
+  async onTestResult(...args: Parameters<Hooks['onTestResult']>): Promise<void> {
+    for (const reporter of this.jestOutput) await (reporter.onTestFileResult ?? reporter.onTestResult)?.call(reporter, ...args);
+  }
+
+  async onRunComplete(...args: Parameters<Hooks['onRunComplete']>): Promise<void> {
+    for (const reporter of this.jestOutput) await reporter.onRunComplete?.(...args);
+    this.report(args[1]);
+  }
+
+  getLastError(): Error | undefined {
+    return this.jestOutput.map((r) => r.getLastError?.()).find(Boolean) ?? undefined;
+  }
+
+  private report(results: AggregatedResult): void {
     const exercises = exerciseResults(results);
     if (exercises.length === 0) return;
     process.stdout.write(`\n${formatScores(exercises)}\n`);
+    const file = process.env.GRADER_SUMMARY_FILE;
+    if (file) {
+      writeSummaryFile(file, exercises);
+      process.stdout.write(dim(`Markdown summary written to ${file}\n`));
+    }
   }
 }

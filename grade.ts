@@ -1,0 +1,108 @@
+/**
+ * `npm run grade -- [SUBMISSIONS] [options]`: grades a folder of submissions (the TA's main job) and
+ * writes grades.json, grades.csv, report.html, and per submission feedback.md, junit.xml and
+ * Gradescope's results.json. `npm run grade -- merge DIR...` combines sharded runs. See --help and
+ * docs/grading.md.
+ */
+import path from 'node:path';
+import { parseCommand, USAGE, UsageError, type GradeCommand } from './grader/cli';
+import { gradeAll } from './grader/grade-run';
+import { detectIsolation } from './grader/isolation';
+import { DEFAULT_LIMITS } from './grader/limits';
+import { mergeOutputs } from './grader/merge';
+import { chooseProgress } from './grader/progress';
+import { REPO } from './grader/run-submission';
+import { findSubmissions, selectShard, singleSubmission } from './grader/submissions';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const shown = (dir: string) => {
+  const relative = path.relative(process.env.INIT_CWD ?? process.cwd(), dir);
+  return relative === '' ? '.' : relative.startsWith('..') ? dir : relative;
+};
+
+async function grade(command: GradeCommand): Promise<number> {
+  const isolation = detectIsolation();
+  if (!isolation.active && !command.unsafe) {
+    process.stderr.write(
+      `grade: refusing to run student programs without kernel isolation: this machine offers only ${isolation.protections.join(', ')}.\n` +
+        'A submission could then reach the network, other processes and your files. Grade inside a disposable\n' +
+        'container or VM and add --unsafe to go ahead anyway.\n',
+    );
+    return 2;
+  }
+  const found = command.single ? { submissions: [singleSubmission(command.source, command.name)], ignored: [] } : findSubmissions(command.source);
+  // An output folder inside the submissions folder is not a submission.
+  const submissions = selectShard(found.submissions.filter((s) => path.resolve(s.path) !== command.out), command.shard);
+  if (found.ignored.length) say(`not submissions, ignored: ${found.ignored.join(', ')}`);
+  say(`isolation: ${isolation.active ? '' : 'NOT ACTIVE (--unsafe); '}${isolation.protections.join(', ')}`);
+  say(
+    `grading ${command.exercises.length ? command.exercises.join(', ') : 'every exercise'}${command.hidden ? ' with hidden checks' : ' (visible checks only: add --hidden for final grades)'}` +
+      `${command.shard ? `, shard ${command.shard.index}/${command.shard.count}: ${submissions.length} of ${found.submissions.length} submissions` : ''}, ${command.jobs} at a time`,
+  );
+
+  const controller = new AbortController();
+  const interrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ninterrupted: stopping the submissions being graded; finished results are kept (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+
+  const started = Date.now();
+  const summary = await gradeAll({
+    submissions,
+    out: command.out,
+    exercises: command.exercises,
+    hidden: command.hidden,
+    jobs: command.jobs,
+    workers: command.workers,
+    force: command.force,
+    timeoutMs: command.timeoutMs,
+    limits: DEFAULT_LIMITS,
+    isolation,
+    progress: chooseProgress(),
+    signal: controller.signal,
+  }).catch((error: Error) => {
+    if (controller.signal.aborted) return undefined; // Ctrl-C while the specs were being read
+    throw error;
+  });
+  if (!summary) {
+    say('interrupted before any submission was graded');
+    return 130;
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  say(
+    `${summary.interrupted ? 'interrupted: ' : ''}${summary.graded} graded, ${summary.unchanged} unchanged (not regraded), ${summary.errors} could not be graded completely` +
+      `${summary.interrupted ? `, ${submissions.length - summary.results.length} left for the next run` : ''}; ${seconds} s`,
+  );
+  say(`results: ${shown(command.out)}/ (report.html, grades.csv, grades.json, submissions/NAME/feedback.md, gradescope/)`);
+  return summary.interrupted ? 130 : 0;
+}
+
+async function main(): Promise<number> {
+  const command = parseCommand(process.argv.slice(2), REPO);
+  if (command.command === 'help') {
+    say(USAGE);
+    return 0;
+  }
+  if (command.command === 'merge') {
+    const merged = mergeOutputs(command.dirs, command.out);
+    if (merged.duplicates.length) say(`in more than one folder (kept the latest): ${merged.duplicates.join(', ')}`);
+    say(`merged ${merged.submissions} submissions from ${command.dirs.length} folders into ${shown(command.out)}/`);
+    return 0;
+  }
+  return grade(command);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`grade: ${error.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    process.stderr.write(`grade: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,140 @@
+/** grade.ts's command line: parsed with node:util's parseArgs, checked, with the usage text. */
+import { existsSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseShard, type Shard } from './submissions';
+
+export const USAGE = `Usage:
+  npm run grade -- [SUBMISSIONS] [options]     grade every submission in a folder
+  npm run grade -- merge DIR... [--out DIR]     combine the outputs of sharded runs
+
+SUBMISSIONS is a folder (default: fixtures/submissions) whose entries are submissions: folders
+(holding a student/ folder, or being one), git repositories (graded as committed at HEAD), and
+.zip / .tar.gz / .tgz archives. Only the student's programs are taken from them (docs/grading.md).
+
+Options:
+  --out DIR        where the results go (default: grades/); see docs/grading.md
+  --hidden         include the hidden checks (final grades); without it only the visible ones run
+  --exercise ID    grade only this exercise; repeat it for several
+  --jobs N         submissions graded at the same time (default: ${defaultJobs()} on this machine)
+  --workers N      spec files run side by side within one submission (default: jest.config.ts's)
+  --timeout SEC    time budget of one submission, all its exercises together (default: 600)
+  --shard K/N      grade only the K-th of N equal shares of the submissions (for several machines)
+  --force          grade again even the submissions whose files have not changed
+  --single         SUBMISSIONS is one submission, not a folder of them (--name NAME to name it)
+  --unsafe         grade even without kernel isolation of the student programs (see below)
+  -h, --help       show this text
+
+Results are written as each submission finishes; running the same command again skips every
+submission whose files, the specs and these options are unchanged, so an interrupted run (Ctrl-C)
+continues where it stopped. Grading refuses to start unless the student programs can be isolated
+(own network and process namespaces) or --unsafe is given, e.g. inside a disposable container.
+`;
+
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export interface GradeCommand {
+  command: 'grade';
+  source: string;
+  single: boolean;
+  name?: string;
+  out: string;
+  hidden: boolean;
+  exercises: string[];
+  jobs: number;
+  workers?: number;
+  timeoutMs: number;
+  shard?: Shard;
+  force: boolean;
+  unsafe: boolean;
+}
+
+export interface MergeCommand {
+  command: 'merge';
+  dirs: string[];
+  out: string;
+}
+
+export type Command = GradeCommand | MergeCommand | { command: 'help' };
+
+export class UsageError extends Error {}
+
+function positiveInteger(name: string, text: string | undefined, fallback?: number): number | undefined {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1 (got "${text}")`);
+  return n;
+}
+
+export function specIds(repo: string): string[] {
+  return readdirSync(path.join(repo, 'specs'))
+    .filter((f) => f.endsWith('.spec.ts'))
+    .map((f) => f.slice(0, -'.spec.ts'.length))
+    .sort();
+}
+
+/** `cwd` is where the user typed the command (npm run changes into the repository: INIT_CWD keeps it). */
+export function parseCommand(argv: string[], repo: string, cwd = process.env.INIT_CWD ?? process.cwd()): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        hidden: { type: 'boolean' },
+        exercise: { type: 'string', multiple: true },
+        jobs: { type: 'string' },
+        workers: { type: 'string' },
+        timeout: { type: 'string' },
+        shard: { type: 'string' },
+        force: { type: 'boolean' },
+        single: { type: 'boolean' },
+        name: { type: 'string' },
+        unsafe: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  const out = path.resolve(cwd, values.out ?? 'grades');
+  if (positionals[0] === 'merge') {
+    if (positionals.length < 2) throw new UsageError('merge needs the output folders to combine: npm run grade -- merge DIR1 DIR2 ... --out DIR');
+    return { command: 'merge', dirs: positionals.slice(1).map((d) => path.resolve(cwd, d)), out };
+  }
+  if (positionals.length > 1) throw new UsageError(`one SUBMISSIONS folder at a time (got ${positionals.join(', ')})`);
+  const source = positionals[0] ? path.resolve(cwd, positionals[0]) : path.join(repo, 'fixtures', 'submissions');
+  if (!existsSync(source)) throw new UsageError(`${source}: no such file or folder`);
+  const known = specIds(repo);
+  const exercises = [...new Set(values.exercise ?? [])];
+  const unknown = exercises.filter((id) => !known.includes(id));
+  if (unknown.length) throw new UsageError(`no such exercise: ${unknown.join(', ')} (there are: ${known.join(', ')})`);
+  if (values.name && !values.single) throw new UsageError('--name goes with --single');
+  let shard: Shard | undefined;
+  try {
+    shard = values.shard ? parseShard(values.shard) : undefined;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    command: 'grade',
+    source,
+    single: Boolean(values.single),
+    name: values.name,
+    out,
+    hidden: Boolean(values.hidden),
+    exercises,
+    jobs: positiveInteger('jobs', values.jobs, defaultJobs())!,
+    workers: positiveInteger('workers', values.workers),
+    timeoutMs: positiveInteger('timeout', values.timeout, 600)! * 1000,
+    shard,
+    force: Boolean(values.force),
+    unsafe: Boolean(values.unsafe),
+  };
+}

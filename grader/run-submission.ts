@@ -1,0 +1,146 @@
+/**
+ * Grades one prepared student folder: the one place a jest child process is started for a
+ * submission. It runs detached (its own process group) inside whatever grader/isolation.ts wraps it
+ * in, with a time budget; at the end its group and every process marked as its descendant are
+ * killed, and its output is kept within bounds. The results come from grader/results-reporter.ts.
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BoundedOutput } from '../specs/harness/output';
+import type { ExerciseResult } from '../specs/harness/results';
+import { detectIsolation, type Isolation } from './isolation';
+import { RESULTS_FILE_ENV } from './results-reporter';
+import { killMarked } from './sweep';
+
+export const REPO = path.resolve(__dirname, '..');
+const JEST = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
+const REPORTER = path.join(__dirname, 'results-reporter.ts');
+const RUN_MARKER = 'GRADER_SUBMISSION_RUN';
+const MAX_RESULTS_BYTES = 50 * 1024 * 1024;
+
+export interface JestRun {
+  /** The prepared copy of the student's folder. */
+  studentDir: string;
+  /** Exercises to grade; all of them when absent or empty. */
+  exercises?: string[];
+  hidden: boolean;
+  timeoutMs: number;
+  /** Jest workers for this submission (spec files run side by side). */
+  workers?: number;
+  signal?: AbortSignal;
+  isolation?: Pick<Isolation, 'wrap'>;
+}
+
+export interface JestOutcome {
+  /** What the reporter wrote: every exercise that finished, possibly not all of them. */
+  exercises: ExerciseResult[];
+  /** Why the run did not finish normally (time budget, interrupted, jest crashed). */
+  error?: string;
+  /** Jest's own output, bounded, for the TA. */
+  log: string;
+  durationMs: number;
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export function jestArgs(run: Pick<JestRun, 'exercises' | 'workers'>): string[] {
+  const patterns = (run.exercises ?? []).map((id) => `/specs/${escapeRegex(id)}\\.spec\\.ts$`);
+  return [
+    JEST,
+    '--config', path.join(REPO, 'jest.config.ts'),
+    '--ci',
+    '--forceExit',
+    '--reporters', REPORTER,
+    ...(run.workers ? ['--maxWorkers', String(run.workers)] : []),
+    ...(patterns.length ? ['--testPathPatterns', ...patterns] : []),
+  ];
+}
+
+function readResults(file: string): ExerciseResult[] | undefined {
+  if (!existsSync(file) || statSync(file).size > MAX_RESULTS_BYTES) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(parsed) ? (parsed as ExerciseResult[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runSubmission(run: JestRun): Promise<JestOutcome> {
+  const started = Date.now();
+  const resultsDir = mkdtempSync(path.join(tmpdir(), 'grade-results-'));
+  const resultsFile = path.join(resultsDir, 'exercises.json');
+  const marker = randomUUID();
+  const { command, args } = (run.isolation ?? detectIsolation()).wrap(process.execPath, jestArgs(run));
+  const log = new BoundedOutput(32 * 1024, 32 * 1024);
+  const child = spawn(command, args, {
+    cwd: REPO,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      GRADER_TARGET: run.studentDir,
+      GRADER_HIDDEN: run.hidden ? '1' : '0',
+      [RESULTS_FILE_ENV]: resultsFile,
+      [RUN_MARKER]: marker,
+      CI: 'true',
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+    },
+  });
+  child.stdout.on('data', (chunk: Buffer) => log.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => log.push(chunk));
+
+  let stopped: string | undefined;
+  const killTree = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+    killMarked(RUN_MARKER, marker);
+  };
+  const stop = (why: string) => {
+    stopped ??= why;
+    killTree();
+  };
+  const timer = setTimeout(() => stop(`grading stopped after ${Math.round(run.timeoutMs / 1000)} s, the time budget for one submission`), run.timeoutMs);
+  const onAbort = () => stop('grading was interrupted');
+  if (run.signal?.aborted) onAbort();
+  run.signal?.addEventListener('abort', onAbort);
+
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }>((resolve) => {
+    child.once('error', (spawnError) => resolve({ code: null, signal: null, spawnError }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  clearTimeout(timer);
+  run.signal?.removeEventListener('abort', onAbort);
+  killTree(); // whatever jest left behind: workers, student programs
+  await new Promise<void>((resolve) => {
+    if (child.stdout.readableEnded && child.stderr.readableEnded) return resolve();
+    const giveUp = setTimeout(() => {
+      child.stdout.destroy();
+      child.stderr.destroy();
+      resolve();
+    }, 2000);
+    child.once('close', () => {
+      clearTimeout(giveUp);
+      resolve();
+    });
+  });
+
+  const exercises = readResults(resultsFile);
+  rmSync(resultsDir, { recursive: true, force: true });
+  const text = log.toString();
+  const error =
+    stopped ??
+    (exit.spawnError
+      ? `the grader could not start: ${exit.spawnError.message}`
+      : exercises
+        ? undefined
+        : `the grader ended (${exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`}) without results; its last output:\n${text.split('\n').slice(-20).join('\n')}`);
+  return { exercises: exercises ?? [], error, log: text, durationMs: Date.now() - started };
+}

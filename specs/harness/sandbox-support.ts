@@ -1,0 +1,119 @@
+/**
+ * Which containment this machine allows, found once per process by trying it: the full jail with
+ * bubblewrap (as root: real namespaces and a user id per program; otherwise: an unprivileged user
+ * namespace), else resource limits only (prlimit), else nothing but process groups and output
+ * bounds. GRADER_SANDBOX chooses instead of detecting: off | rlimits | userns | root | auto (default).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+
+export type SandboxMode = 'root' | 'userns' | 'rlimits' | 'off';
+
+export interface SandboxSupport {
+  mode: SandboxMode;
+  /** Why a stronger mode is not in force, in words a TA can act on. */
+  reason?: string;
+  /** What protects each student program, e.g. "PID namespace per program". */
+  protections: string[];
+}
+
+const MODES: SandboxMode[] = ['root', 'userns', 'rlimits', 'off'];
+let uid: number | undefined;
+
+/** Tries a jail mode on a program that exits at once: undefined when it works, else bwrap's complaint. */
+export type JailProbe = (mode: 'root' | 'userns') => string | undefined;
+
+/** Root mode: the user id this process's student programs run under (unlikely to be anyone's). */
+export function jailUserId(): number {
+  uid ??= 1_500_000_000 + randomInt(100_000_000);
+  return uid;
+}
+
+export function isJail(mode: SandboxMode): mode is 'root' | 'userns' {
+  return mode === 'root' || mode === 'userns';
+}
+
+/** One line for the user: which protections are active, and why not more. */
+export function describeSandbox(current: SandboxSupport): string {
+  const line = `Student programs are contained by: ${current.protections.join(', ')}.`;
+  return current.reason ? `${line}\n  ${current.reason}` : line;
+}
+
+export function detectSandbox(wanted: string, probeJail: JailProbe): SandboxSupport {
+  if (wanted === 'off') return result('off', 'GRADER_SANDBOX=off: student programs run unconfined.');
+  if (!MODES.includes(wanted as SandboxMode) && wanted !== 'auto') {
+    return result('off', `GRADER_SANDBOX=${wanted} is not one of auto, ${MODES.join(', ')}: no sandbox.`);
+  }
+  if (process.platform !== 'linux') return result('off', `No sandbox on ${process.platform}: only Linux has the namespaces it needs.`);
+  const candidates: SandboxMode[] = wanted !== 'auto' ? [wanted as SandboxMode] : isRealRoot() ? ['root', 'userns', 'rlimits'] : ['userns', 'rlimits'];
+  const failures: string[] = [];
+  for (const mode of candidates) {
+    const failure = tryMode(mode, probeJail);
+    if (!failure) return result(mode, failures.length ? failures.join(' ') : undefined);
+    failures.push(failure);
+  }
+  return result(tryMode('rlimits', probeJail) ? 'off' : 'rlimits', failures.join(' '));
+}
+
+/** Undefined when the mode works here, else why not. */
+function tryMode(mode: SandboxMode, probeJail: JailProbe): string | undefined {
+  if (mode === 'off') return undefined;
+  if (!onPath('prlimit')) return 'prlimit (util-linux) is not installed: no resource limits.';
+  if (mode === 'rlimits') return probe('prlimit', ['--core=0', '--', 'true']);
+  if (!onPath('bwrap')) return 'bubblewrap is not installed (apt-get install bubblewrap): no jail.';
+  if (mode === 'root' && !isRealRoot()) return 'root mode needs the real root user.';
+  if (mode === 'root' && !onPath('setpriv')) return 'setpriv (util-linux) is not installed.';
+  const failure = probeJail(mode);
+  if (!failure) return undefined;
+  return `bubblewrap ${mode === 'root' ? 'as root' : 'in a user namespace'} failed (${failure})${userNamespaceHint()}.`;
+}
+
+export function probe(command: string, args: string[], env?: Record<string, string>): string | undefined {
+  const run = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000, env: env ?? process.env });
+  if (run.status === 0) return undefined;
+  return (run.stderr || run.error?.message || `exit ${run.status}`).trim().split('\n')[0];
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${command}`));
+}
+
+/** Root of the whole machine, not of a user namespace (where other user ids are not mapped). */
+function isRealRoot(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    return /^\s*0\s+0\s+4294967295\s*$/.test(readFileSync('/proc/self/uid_map', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function userNamespaceHint(): string {
+  const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
+  if (read('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') === '1') {
+    return '; AppArmor restricts unprivileged user namespaces (Ubuntu 23.10+): see docs/sandbox.md';
+  }
+  if (read('/proc/sys/kernel/unprivileged_userns_clone') === '0') return '; unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone=0)';
+  if (read('/proc/sys/user/max_user_namespaces') === '0') return '; user namespaces are disabled (user.max_user_namespaces=0)';
+  if (existsSync('/.dockerenv')) return '; in Docker, namespaces need --security-opt seccomp=unconfined (or run as root with CAP_SYS_ADMIN)';
+  return '';
+}
+
+function result(mode: SandboxMode, reason?: string): SandboxSupport {
+  return { mode, reason, protections: protectionsOf(mode) };
+}
+
+function protectionsOf(mode: SandboxMode): string[] {
+  const base = ['process groups', 'output bounds'];
+  if (mode === 'off') return base;
+  const limits = 'resource limits (memory, file size, CPU time, open files' + (isJail(mode) ? ', processes)' : ')');
+  if (mode === 'rlimits') return [...base, limits];
+  return [
+    ...base,
+    limits,
+    'PID namespace per program',
+    'private filesystem view (bubblewrap)',
+    ...(mode === 'root' ? ['own user id per program'] : ['user namespace per program']),
+  ];
+}

@@ -1,0 +1,249 @@
+/**
+ * The jail every student program is started in (launch.ts puts it in front of every command).
+ *
+ * With bubblewrap (`bwrap`) on Linux the program gets its own PID namespace (killing the jail's
+ * monitor kills every descendant, daemons included), a filesystem view of the system's read-only
+ * folders, its interpreter, its own folder (read-only), the temporary folders named in its arguments
+ * (read-write) and a small private /tmp, and resource limits (prlimit). It shares the network of
+ * whoever starts it: grader/isolation.ts gives a whole submission's grading a private loopback.
+ *
+ * When the grader runs as root, the program runs under a user id of its own (setpriv), so that the
+ * process limit applies (the kernel never applies it to root) and no file it was not given is
+ * writable. Without bubblewrap only the resource limits apply; GRADER_SANDBOX=off turns everything
+ * off (see docs/sandbox.md).
+ */
+import { chmodSync, chownSync, existsSync, realpathSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { interpreterMounts } from './interpreters';
+import { REPO_ROOT } from './program';
+import { detectSandbox, jailUserId, probe, type SandboxMode, type SandboxSupport } from './sandbox-support';
+
+export { describeSandbox, isJail, type SandboxMode, type SandboxSupport } from './sandbox-support';
+
+export const MIB = 1024 * 1024;
+
+export interface Limits {
+  /** RLIMIT_DATA: heap and private memory maps (what an allocation loop grows). */
+  memoryBytes: number;
+  /** RLIMIT_STACK soft limit; glibc gives every thread a stack this big, counted in memoryBytes. */
+  stackBytes: number;
+  /** RLIMIT_NPROC: processes and threads of the program, inside its own jail. */
+  processes: number;
+  /** RLIMIT_FSIZE: the largest file it may write. */
+  fileBytes: number;
+  /** RLIMIT_CPU: CPU seconds of each of its processes. */
+  cpuSeconds: number;
+  openFiles: number;
+  /** Size of the private /tmp (and /dev/shm) the jail gives it. */
+  tmpBytes: number;
+}
+
+export const LIMITS: Limits = {
+  memoryBytes: 512 * MIB,
+  stackBytes: 2 * MIB,
+  processes: 256,
+  fileBytes: 64 * MIB,
+  cpuSeconds: 30,
+  openFiles: 1024,
+  tmpBytes: 64 * MIB,
+};
+
+/** Where program.ts caches built TypeScript; such a file in the arguments is made visible, read-only. */
+export const BUILD_CACHE = path.join(tmpdir(), 'socket-grader-build');
+/** CheckRun.tempDir() folders; one named in the arguments (a socket path, a file) is made writable. */
+const CHECK_TEMP_PREFIX = 'grader-';
+
+/** Environment variables passed into the jail from the grader's own environment. */
+const PASSED_VARIABLES = [/^GRADER_RUN_ID$/, /^GRADER_SUBMISSION_RUN$/, /^LANG(UAGE)?$/, /^LC_[A-Z]+$/, /^TZ$/];
+const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+/** Shown read-only in every jail; the merged-/usr links are recreated as they are on the host. */
+const SYSTEM_FOLDERS = ['/usr', '/etc'];
+const SYSTEM_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+export interface JailRequest {
+  command: string;
+  args: string[];
+  cwd: string;
+  /** The grader's environment; only markers and locale pass into a jail. */
+  inherited: NodeJS.ProcessEnv;
+  /** Variables the check sets for the program; they always pass. */
+  env: Record<string, string>;
+}
+
+export interface Jailed {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  mode: SandboxMode;
+}
+
+let support: SandboxSupport | undefined;
+
+/** What this machine allows (or GRADER_SANDBOX asks for), tried once per process. */
+export function sandboxSupport(): SandboxSupport {
+  support ??= detectSandbox(process.env.GRADER_SANDBOX?.trim().toLowerCase() || 'auto', (mode) => {
+    const jailed = jail({ command: 'true', args: [], cwd: '/usr', inherited: {}, env: {} }, mode);
+    return probe(jailed.command, jailed.args, jailed.env);
+  });
+  return support;
+}
+
+export function jail(request: JailRequest, mode: SandboxMode = sandboxSupport().mode): Jailed {
+  if (mode === 'off') return { command: request.command, args: request.args, env: { ...stringEnv(request.inherited), ...request.env }, mode };
+  if (mode === 'rlimits') {
+    // No namespace of its own: the process count is the grader's user's, so it is not limited here.
+    const limits = rlimitArgs({ ...LIMITS, processes: 0 });
+    return { command: 'prlimit', args: [...limits, '--', request.command, ...request.args], env: { ...stringEnv(request.inherited), ...request.env }, mode };
+  }
+  return { command: 'bwrap', args: bwrapArgs(request, mode), env: jailEnv(request), mode };
+}
+
+function bwrapArgs(request: JailRequest, mode: 'root' | 'userns'): string[] {
+  const view = new FolderView();
+  for (const folder of SYSTEM_FOLDERS) view.bind(folder, 'ro');
+  for (const link of SYSTEM_LINKS) view.systemLink(link);
+  view.add('--proc', '/proc', '--dev', '/dev');
+  view.tmpfs('/tmp', LIMITS.tmpBytes);
+  view.tmpfs('/dev/shm', LIMITS.tmpBytes);
+  // An interpreter installed around the grader (a conda or venv holding the repository) stays hidden.
+  for (const folder of interpreterMounts([request.command, ...request.args])) if (!containsOrIs(folder, REPO_ROOT)) view.bind(folder, 'ro');
+  const { readable, writable } = pathsFor(request);
+  for (const folder of writable) view.bind(folder, 'rw');
+  for (const item of readable) view.bind(item, 'ro');
+  if (mode === 'root') grantAccess(writable, readable, jailUserId());
+
+  const namespaces = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
+  if (mode === 'userns') namespaces.unshift('--unshare-user');
+  const dropToUser =
+    mode === 'root' ? ['setpriv', `--reuid=${jailUserId()}`, `--regid=${jailUserId()}`, '--clear-groups', '--no-new-privs', '--'] : [];
+  return [
+    ...namespaces,
+    '--die-with-parent',
+    '--new-session',
+    ...view.args,
+    '--chdir', request.cwd,
+    '--',
+    ...dropToUser,
+    'prlimit', ...rlimitArgs(LIMITS), '--',
+    request.command, ...request.args,
+  ];
+}
+
+/** The program's own folder and built file (read-only), and the check's temporary folders it is given (read-write). */
+export function pathsFor(request: Pick<JailRequest, 'args' | 'cwd'>): { readable: string[]; writable: string[] } {
+  const readable = new Set<string>([path.resolve(request.cwd)]);
+  const writable = new Set<string>();
+  const temp = path.resolve(tmpdir());
+  for (const arg of request.args) {
+    if (!path.isAbsolute(arg)) continue;
+    const target = path.resolve(arg);
+    if (path.dirname(target) === BUILD_CACHE && existsSync(target)) readable.add(target);
+    const relative = path.relative(temp, target);
+    const top = relative.split(path.sep)[0];
+    if (!relative.startsWith('..') && top.startsWith(CHECK_TEMP_PREFIX) && existsSync(path.join(temp, top))) writable.add(path.join(temp, top));
+  }
+  return { readable: [...readable], writable: [...writable] };
+}
+
+/** Root mode: the program's own user id must be able to enter its folder and write the check's folders. */
+function grantAccess(writable: string[], readable: string[], uid: number): void {
+  for (const folder of writable) chownSync(folder, uid, uid);
+  for (const item of readable) {
+    const stat = statSync(item);
+    const wanted = stat.isDirectory() ? 0o005 : 0o004;
+    if ((stat.mode & wanted) !== wanted) chmodSync(item, stat.mode | wanted);
+  }
+}
+
+export function rlimitArgs(limits: Limits): string[] {
+  const hard = (name: string, value: number) => `--${name}=${value}:${value}`;
+  return [
+    hard('data', limits.memoryBytes),
+    `--stack=${limits.stackBytes}:`,
+    ...(limits.processes ? [hard('nproc', limits.processes)] : []),
+    hard('fsize', limits.fileBytes),
+    // SIGXCPU at the soft limit lets the program be told; SIGKILL follows at the hard one.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 2}`,
+    hard('nofile', limits.openFiles),
+    hard('core', 0),
+  ];
+}
+
+function jailEnv(request: JailRequest): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.inherited)) {
+    if (value !== undefined && PASSED_VARIABLES.some((pattern) => pattern.test(name))) env[name] = value;
+  }
+  const interpreterBins = interpreterMounts([request.command, ...request.args]).map((prefix) => path.join(prefix, 'bin'));
+  return {
+    ...env,
+    PATH: [...new Set([...interpreterBins, path.dirname(process.execPath), ...SYSTEM_PATH])].join(':'),
+    HOME: '/tmp',
+    TMPDIR: '/tmp',
+    ...request.env,
+  };
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/**
+ * The bwrap options that build the jail's filesystem: later mounts go on top of earlier ones, and
+ * the folders leading to a mount are created world-readable (bwrap would copy a 0700 /root).
+ */
+class FolderView {
+  readonly args: string[] = [];
+  /** Host folders shown at their own path: whatever lies inside them is visible already. */
+  private readonly binds: string[] = [];
+  /** Folders that exist in the jail (empty ones it creates, tmpfs mounts). */
+  private readonly existing = new Set<string>(['/', '/proc', '/dev']);
+
+  add(...args: string[]): void {
+    this.args.push(...args);
+  }
+
+  bind(source: string, how: 'ro' | 'rw'): void {
+    const target = path.resolve(source);
+    if (how === 'ro' && this.isVisible(target)) return;
+    this.createParents(target);
+    this.args.push(how === 'ro' ? '--ro-bind' : '--bind', realpathSync(target), target);
+    this.binds.push(target);
+  }
+
+  tmpfs(target: string, bytes: number): void {
+    this.createParents(target);
+    this.args.push('--perms', '1777', '--size', String(bytes), '--tmpfs', target);
+    this.existing.add(target);
+  }
+
+  systemLink(link: string): void {
+    if (!existsSync(link)) return;
+    const real = realpathSync(link);
+    if (real !== link) this.args.push('--symlink', real, link);
+    else this.bind(link, 'ro');
+  }
+
+  private isVisible(target: string): boolean {
+    return this.binds.some((bound) => bound === target || isInside(target, bound));
+  }
+
+  private createParents(target: string): void {
+    const parents: string[] = [];
+    for (let dir = path.dirname(target); !this.existing.has(dir) && !this.isVisible(dir); dir = path.dirname(dir)) parents.unshift(dir);
+    for (const dir of parents) {
+      this.args.push('--perms', '0755', '--dir', dir);
+      this.existing.add(dir);
+    }
+  }
+}
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function containsOrIs(folder: string, item: string): boolean {
+  return folder === item || isInside(item, folder);
+}

@@ -1,0 +1,73 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gradeAll } from '../grader/grade-run';
+import { mergeOutputs } from '../grader/merge';
+import { findSubmissions, selectShard } from '../grader/submissions';
+import { fakeGrader, gradeOptions, submissionsFolder } from './helpers/fake-grader';
+import { zipArchive } from './helpers/zip-writer';
+
+// Generous: the selftest runs these beside every spec, on a busy machine.
+jest.setTimeout(30_000);
+
+let work: string;
+let source: string;
+beforeAll(() => {
+  work = mkdtempSync(path.join(tmpdir(), 'grade-shard-'));
+  source = submissionsFolder({ ann: 'PASS', ben: 'FAIL large', cat: 'FAIL secret', dan: 'PASS', eve: 'FAIL large,secret', fay: 'PASS' });
+  writeFileSync(path.join(source, 'gus.zip'), zipArchive([{ name: 'student/udp-upper-server.py', data: 'FAIL uppercase' }]));
+  writeFileSync(path.join(source, 'hal.zip'), zipArchive([{ name: '../escape.py', data: 'x' }]));
+});
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(source, { recursive: true, force: true });
+});
+
+/** An output folder's content, less what depends on when and how fast it was graded. */
+function comparable(dir: string): Record<string, unknown> {
+  const grades = JSON.parse(readFileSync(path.join(dir, 'grades.json'), 'utf8'));
+  delete grades.lastGradedAt;
+  for (const s of grades.submissions) {
+    delete s.gradedAt;
+    delete s.durationMs;
+  }
+  const untimed = (text: string) => text.replace(/ (time|timestamp)="[^"]*"/g, '').replace(/"execution_time": \d+/, '');
+  const perSubmission = Object.fromEntries(
+    readdirSync(path.join(dir, 'submissions')).map((name) => [
+      name,
+      ['feedback.md', 'junit.xml'].map((f) => untimed(readFileSync(path.join(dir, 'submissions', name, f), 'utf8'))).concat(untimed(readFileSync(path.join(dir, 'gradescope', name, 'results.json'), 'utf8'))),
+    ]),
+  );
+  return { grades, csv: readFileSync(path.join(dir, 'grades.csv'), 'utf8'), perSubmission };
+}
+
+test('shards split the submissions into disjoint, balanced shares', () => {
+  const all = findSubmissions(source).submissions.map((s) => s.name);
+  const shards = [1, 2, 3].map((index) => selectShard(findSubmissions(source).submissions, { index, count: 3 }).map((s) => s.name));
+  expect(shards.flat().sort()).toEqual([...all].sort());
+  expect(shards.map((s) => s.length)).toEqual([3, 3, 2]);
+});
+
+test('the merged result of 3 shards equals the unsharded run', async () => {
+  const whole = path.join(work, 'whole');
+  await gradeAll(gradeOptions(source, whole, fakeGrader()));
+  const shardDirs = [1, 2, 3].map((index) => path.join(work, `shard-${index}`));
+  for (const [i, dir] of shardDirs.entries()) {
+    const options = gradeOptions(source, dir, fakeGrader());
+    await gradeAll({ ...options, submissions: selectShard(options.submissions, { index: i + 1, count: 3 }) });
+  }
+  const merged = path.join(work, 'merged');
+  expect(mergeOutputs(shardDirs, merged)).toEqual({ submissions: 8, duplicates: [] });
+  expect(comparable(merged)).toEqual(comparable(whole));
+  expect(readFileSync(path.join(merged, 'grades.csv'), 'utf8')).toContain('hal,0,0');
+});
+
+test('merging folders graded with other options is refused', async () => {
+  const visible = path.join(work, 'visible');
+  const options = gradeOptions(source, visible, fakeGrader(), { hidden: false });
+  await gradeAll({ ...options, submissions: options.submissions.slice(0, 1) });
+  const hidden = path.join(work, 'hidden');
+  const other = gradeOptions(source, hidden, fakeGrader());
+  await gradeAll({ ...other, submissions: other.submissions.slice(1, 2) });
+  expect(() => mergeOutputs([visible, hidden], path.join(work, 'mixed'))).toThrow(/different specs or options/);
+});
