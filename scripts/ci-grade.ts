@@ -14,6 +14,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gradeFolder } from '../grader/ci/grade-folder';
+import { rerunIsolated } from '../grader/isolate-self';
 import { judge, parseMinScore, policyFromEnv, type Policy } from '../grader/ci/policy';
 import { parseExerciseIds } from '../grader/cli/exercises';
 import { exerciseAnnotations, workflowCommand } from '../grader/report/annotations';
@@ -38,6 +39,11 @@ const { values, positionals } = parseArgs({
 });
 
 async function main(): Promise<void> {
+  const code = await rerunIsolated();
+  if (code !== undefined) {
+    process.exitCode = code;
+    return;
+  }
   const target = path.resolve(values.target);
   const exercises = parseExerciseIds([...values.exercise, ...positionals]);
   const policy: Policy = policyFromEnv(process.env);

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { describeExit, fromJailStatus, type ExitFacts } from '../specs/harness/exit-reasons';
 import { launch } from '../specs/harness/launch';
 import { REPO_ROOT } from '../specs/harness/program';
-import { BUILD_CACHE, isJail, jail, LIMITS, pathsFor, rlimitArgs, sandboxSupport } from '../specs/harness/sandbox';
+import { BUILD_CACHE } from '../specs/harness/program';
+import { isJail, jail, LIMITS, pathsFor, rlimitArgs, sandboxSupport } from '../specs/harness/sandbox';
 import { detectSandbox } from '../specs/harness/sandbox-support';
 
 describe('what the jail shows a program', () => {

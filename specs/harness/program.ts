@@ -13,6 +13,8 @@ import { buildSync } from 'esbuild';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const STARTER_MARKER = 'autograder: starter';
+/** Where built TypeScript programs are cached (the sandbox lets programs read these files). */
+export const BUILD_CACHE = path.join(tmpdir(), 'socket-grader-build');
 export const EXTENSIONS = ['.py', '.ts', '.js'] as const;
 
 export type Language = 'python' | 'typescript' | 'javascript' | 'manifest';
@@ -99,10 +101,9 @@ function howToRun(file: string, ext: (typeof EXTENSIONS)[number]): Pick<FoundPro
 export function buildTypeScript(file: string): { file: string } | { error: string } {
   const source = readFileSync(file);
   const key = createHash('sha256').update(file).update('\0').update(source).digest('hex').slice(0, 16);
-  const cacheDir = path.join(tmpdir(), 'socket-grader-build');
-  const out = path.join(cacheDir, `${path.basename(file, '.ts')}-${key}.cjs`);
+  const out = path.join(BUILD_CACHE, `${path.basename(file, '.ts')}-${key}.cjs`);
   if (existsSync(out)) return { file: out };
-  mkdirSync(cacheDir, { recursive: true });
+  mkdirSync(BUILD_CACHE, { recursive: true });
   try {
     const result = buildSync({
       entryPoints: [file],

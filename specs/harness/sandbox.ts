@@ -16,7 +16,7 @@ import { chmodSync, chownSync, existsSync, realpathSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { interpreterMounts } from './interpreters';
-import { REPO_ROOT } from './program';
+import { BUILD_CACHE, REPO_ROOT } from './program';
 import { detectSandbox, jailUserId, probe, type SandboxMode, type SandboxSupport } from './sandbox-support';
 
 export { describeSandbox, isJail, type SandboxMode, type SandboxSupport } from './sandbox-support';
@@ -50,7 +50,6 @@ export const LIMITS: Limits = {
 };
 
 /** Where program.ts caches built TypeScript; such a file in the arguments is made visible, read-only. */
-export const BUILD_CACHE = path.join(tmpdir(), 'socket-grader-build');
 /** CheckRun.tempDir() folders; one named in the arguments (a socket path, a file) is made writable. */
 const CHECK_TEMP_PREFIX = 'grader-';
 
