@@ -1,5 +1,6 @@
-import { UdpSocket, udpRequest, type Datagram } from './harness/clients';
+import { udpRequest, type Datagram } from './harness/clients';
 import { allByteValues, lowercaseText, pseudoRandomBytes } from './harness/data';
+import { interleavedClients } from './harness/datagram-checks';
 import { exercise, type ServerHandle } from './harness/exercise';
 import { expectBytes, fail } from './harness/expect';
 import { portInUse } from './harness/server-checks';
@@ -48,25 +49,7 @@ exercise('udp-echo-server', ({ check }) => {
     await echoes(server, lowercaseText(65_507), 'the largest UDP payload over IPv4 is 65507 bytes: recvfrom(65535) receives any datagram whole');
   });
 
-  check({ id: 'interleaved', points: 1, title: 'answers two clients whose datagrams interleave, each at its own address' }, async (t) => {
-    const server = await t.startServer('udp');
-    const [a, b] = await Promise.all([UdpSocket.open(), UdpSocket.open()]);
-    await a.send('first from a', server);
-    await b.send('first from b', server);
-    await a.send('second from a', server);
-    await b.send('second from b', server);
-    for (const [client, name] of [[a, 'a'], [b, 'b']] as const) {
-      const got = [await client.receive(2000), await client.receive(2000)].map((d) => d?.data.toString('latin1'));
-      const expected = [`first from ${name}`, `second from ${name}`];
-      if (got.join('|') !== expected.join('|')) {
-        fail(`Client ${name} did not get its own two datagrams back.`, {
-          did: `two clients (a, b) sent alternately 4 datagrams to ${server.where}`,
-          details: [`expected at ${name}: ${JSON.stringify(expected)}`, `received at ${name}: ${JSON.stringify(got)}`],
-          hint: 'reply to the address recvfrom() returned for that very datagram; do not connect() the server socket to its first client',
-        });
-      }
-    }
-  });
+  interleavedClients(check, (sent) => sent, 'reply to the address recvfrom() returned for that very datagram; do not connect() the server socket to its first client');
 
   check({ id: 'ipv6', points: 1, title: 'works over IPv6 (::1)' }, async (t) => {
     const server = await t.startServer('udp', '::1');

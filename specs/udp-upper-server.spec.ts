@@ -2,6 +2,7 @@ import { UdpSocket, udpRequest } from './harness/clients';
 import { allByteValues, asciiUpper, lowercaseText } from './harness/data';
 import { exercise } from './harness/exercise';
 import { expectBytes, fail } from './harness/expect';
+import { interleavedClients } from './harness/datagram-checks';
 import { portInUse } from './harness/server-checks';
 
 exercise('udp-upper-server', ({ check }) => {
@@ -52,25 +53,7 @@ exercise('udp-upper-server', ({ check }) => {
     await ask(server, lowercaseText(65_507), 'a buffer smaller than 65507 (e.g. 65000) still cuts the largest datagrams: ask recvfrom for 65535');
   });
 
-  check({ id: 'interleaved', points: 1, title: 'answers two clients whose datagrams interleave, each at its own address' }, async (t) => {
-    const server = await t.startServer('udp');
-    const [a, b] = await Promise.all([UdpSocket.open(), UdpSocket.open()]);
-    await a.send('first from a', server);
-    await b.send('first from b', server);
-    await a.send('second from a', server);
-    await b.send('second from b', server);
-    for (const [client, name] of [[a, 'a'], [b, 'b']] as const) {
-      const got = [await client.receive(2000), await client.receive(2000)].map((d) => d?.data.toString('latin1'));
-      const expected = [`FIRST FROM ${name.toUpperCase()}`, `SECOND FROM ${name.toUpperCase()}`];
-      if (got.join('|') !== expected.join('|')) {
-        fail(`Client ${name} did not get its own two replies.`, {
-          did: `two clients (a, b) sent alternately 4 datagrams to ${server.where}`,
-          details: [`expected at ${name}: ${JSON.stringify(expected)}`, `received at ${name}: ${JSON.stringify(got)}`],
-          hint: 'reply to the address recvfrom returned for that datagram, not to the first client ever seen',
-        });
-      }
-    }
-  });
+  interleavedClients(check, (sent) => sent.toUpperCase(), 'reply to the address recvfrom returned for that datagram, not to the first client ever seen');
 
   check({ id: 'burst', points: 1, title: 'answers a burst of 100 datagrams' }, async (t) => {
     const server = await t.startServer('udp');

@@ -1,3 +1,4 @@
+import { launch } from '../specs/harness/launch';
 import { BoundedOutput, lastLines } from '../specs/harness/output';
 import { asciiUpper, pseudoRandomBytes } from '../specs/harness/data';
 import { firstDifference, hexdump, showBytes } from '../specs/harness/expect';
@@ -59,4 +60,10 @@ test('skipped checks keep their metadata and say why', () => {
   expect(skipReason(skipped)).toBe('AF_UNIX is not available on Windows');
   expect(parseCheckTitle(skippedTitle(meta, 'not attempted', 'no file (really)'))).toEqual({ ...meta, hidden: false });
   expect(skipReason(checkTitle(meta))).toBeUndefined();
+});
+
+test('a launched command is shown quoted the way a shell needs it', async () => {
+  const program = launch({ command: 'true', args: ['127.0.0.1', 'Hello, TCP server', "it's", ''], cwd: '/', label: 'true' });
+  await program.exited;
+  expect(program.commandLine).toBe("true 127.0.0.1 'Hello, TCP server' 'it'\\''s' ''");
 });

@@ -83,8 +83,10 @@ export class Launched {
     return this.child.pid;
   }
 
+  /** The command as a shell would need it typed, to rerun it by hand. */
   get commandLine(): string {
-    return [this.options.command, ...this.options.args].join(' ');
+    const quote = (arg: string) => (arg === '' || /[^\w@%+=:,./-]/.test(arg) ? `'${arg.replace(/'/g, `'\\''`)}'` : arg);
+    return [this.options.command, ...this.options.args].map(quote).join(' ');
   }
 
   get stdin() {
