@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeExit, fromJailStatus, type ExitFacts } from '../specs/harness/exit-reasons';
 import { launch } from '../specs/harness/launch';
-import { REPO_ROOT } from '../specs/harness/program';
-import { BUILD_CACHE } from '../specs/harness/program';
+import { BUILD_CACHE, REPO_ROOT } from '../specs/harness/program';
 import { isJail, jail, LIMITS, pathsFor, rlimitArgs, sandboxSupport } from '../specs/harness/sandbox';
 import { detectSandbox } from '../specs/harness/sandbox-support';
 
@@ -127,7 +126,11 @@ describe('why a program ended', () => {
 const inJail = isJail(sandboxSupport().mode) ? describe : () => undefined;
 
 inJail('real programs in the jail', () => {
-  const run = async (command: string, args: string[], cwd = tmpdir()) => {
+  // A folder of their own, as a student program has: the jail shows a program its working folder,
+  // and the repository itself may live under the temporary folder (a CI clone in /tmp).
+  const home = mkdtempSync(path.join(tmpdir(), 'jail-home-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  const run = async (command: string, args: string[], cwd = home) => {
     const program = launch({ command, args, cwd, label: 'probe' });
     const exit = await program.waitForExit(10_000);
     if (!exit) await program.kill();
