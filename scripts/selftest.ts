@@ -55,6 +55,8 @@ async function main(): Promise<void> {
       outcomes.push(...judge(target, id, expectation, file));
     }
   }
+  const reference = targets.findIndex((t) => t.name === 'reference');
+  if (reference >= 0 && only.length === 0) outcomes.push(...everyCheckCanFail(targets, results.testResults.filter((r) => r.displayName?.name === `${reference}`)));
   for (const file of results.testResults.filter((r) => r.displayName?.name === 'tests')) outcomes.push(...unitOutcomes(file));
   outcomes.push(noLeftoverProcesses());
   rmSync(WORK, { recursive: true, force: true });
@@ -100,6 +102,26 @@ function judge(target: Target, id: string, expectation: Expectation, file: FileR
     });
   }
   return outcomes;
+}
+
+/** A check that no broken fixture is labelled to fail is a check nobody has shown can fail. */
+function everyCheckCanFail(targets: Target[], referenceFiles: FileResult[]): Outcome[] {
+  const labelled = new Map<string, Set<string>>();
+  for (const target of targets.filter((t) => t.name.startsWith('broken/'))) {
+    for (const [id, expectation] of Object.entries(target.exercises)) {
+      if (Array.isArray(expectation)) for (const label of expectation) (labelled.get(id) ?? labelled.set(id, new Set()).get(id)!).add(label);
+    }
+  }
+  return referenceFiles.map((file) => {
+    const id = path.basename(file.testFilePath, '.spec.ts');
+    const checks = file.testResults.map((r) => parseCheckTitle(r.title)?.id).filter((c): c is string => Boolean(c));
+    const unproven = checks.filter((check) => !labelled.get(id)?.has(check));
+    return {
+      ok: unproven.length === 0,
+      what: `${id}: every check is failed by a labelled program in fixtures/broken/${id}/`,
+      detail: unproven.length ? `    no broken program fails: ${unproven.join(', ')}` : undefined,
+    };
+  });
 }
 
 function unitOutcomes(file: FileResult): Outcome[] {
