@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { runCLI } from 'jest';
 import { baseProject } from '../jest.config';
+import { exerciseIdOf } from '../specs/harness/results';
 import { parseCheckTitle, skipReason } from '../specs/harness/titles';
 import { planTargets, REPO, WORK, type Expectation, type Target } from './selftest-plan';
 
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   for (const [index, target] of targets.entries()) {
     const files = results.testResults.filter((r) => r.displayName?.name === `${index}`);
     for (const [id, expectation] of Object.entries(target.exercises)) {
-      const file = files.find((f) => path.basename(f.testFilePath) === `${id}.spec.ts`);
+      const file = files.find((f) => exerciseIdOf(f.testFilePath) === id);
       outcomes.push(...judge(target, id, expectation, file));
     }
   }
@@ -113,7 +114,7 @@ function everyCheckCanFail(targets: Target[], referenceFiles: FileResult[]): Out
     }
   }
   return referenceFiles.map((file) => {
-    const id = path.basename(file.testFilePath, '.spec.ts');
+    const id = exerciseIdOf(file.testFilePath);
     const checks = file.testResults.map((r) => parseCheckTitle(r.title)?.id).filter((c): c is string => Boolean(c));
     const unproven = checks.filter((check) => !labelled.get(id)?.has(check));
     return {
