@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS } from './grader/limits';
 import { mergeOutputs } from './grader/merge';
 import { chooseProgress } from './grader/progress';
 import { REPO } from './grader/run-submission';
+import { beginRun } from './specs/harness/run-temp';
 import { findSubmissions, selectShard, singleSubmission } from './grader/submissions';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -21,12 +22,17 @@ const shown = (dir: string) => {
 };
 
 async function grade(command: GradeCommand): Promise<number> {
+  beginRun();
   const isolation = detectIsolation();
   if (!isolation.active && !command.unsafe) {
     process.stderr.write(
       `grade: refusing to run student programs without kernel isolation: this machine offers only ${isolation.protections.join(', ')}.\n` +
-        'A submission could then reach the network, other processes and your files. Grade inside a disposable\n' +
-        'container or VM and add --unsafe to go ahead anyway.\n',
+        (isolation.reason ? `  why: ${isolation.reason}\n` : '') +
+        'A submission could then reach the network, other processes and your files. What gives isolation:\n' +
+        '  - Linux with user namespaces (any distribution: util-linux is enough; bubblewrap is used if installed);\n' +
+        '  - Ubuntu 23.10+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or grade with sudo;\n' +
+        '  - Docker: --security-opt seccomp=unconfined (or --privileged); macOS/Windows: a Linux VM;\n' +
+        '  see docs/sandbox.md. Inside a disposable container or VM, --unsafe grades anyway.\n',
     );
     return 2;
   }

@@ -4,11 +4,16 @@ import type { Config } from 'jest';
 // Lets jest load the TypeScript reporter below (the docblock loader only covers this file).
 require('esbuild-register/dist/node').register();
 
+import { graderCacheFolder } from './specs/harness/private-dir';
+
 // get-port and p-retry ship only as ES modules: let ts-jest compile them to CommonJS like our own code.
 const ESM_ONLY = ['get-port', 'p-retry', 'is-network-error'];
 
 export const baseProject = {
   testEnvironment: 'node',
+  // jest's default, /tmp/jest_<uid>, is a fixed name another user of the machine can create first and
+  // fill with compiled specs that jest would then run: the user's own cache folder instead (private-dir.ts).
+  cacheDirectory: graderCacheFolder('jest'),
   roots: ['<rootDir>/specs'],
   transform: { '^.+\\.[cm]?[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],

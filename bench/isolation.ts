@@ -2,8 +2,9 @@
  * `npm run bench:isolation`: what containment costs.
  *
  *  1. one start of a student program (python3, node) as it is, with resource limits only, and in
- *     the jail (specs/harness/sandbox.ts), N starts each (RUNS=20), median and p90;
- *  2. the namespaces of one submission (grader/isolation.ts) around a program that exits at once;
+ *     each jail that works here (bubblewrap, util-linux: specs/harness/sandbox.ts), N starts each
+ *     (RUNS=20), median and p90;
+ *  2. the namespaces of one submission (grader/isolation.ts) around a program that exits at once, per backend;
  *  3. with --grade: `npm run grade` on fixtures/submissions with and without isolation
  *     (GRADER_SANDBOX=off --unsafe), each from scratch (--force).
  */
@@ -11,9 +12,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { detectIsolation, submissionNamespaces } from '../grader/isolation';
+import { detectIsolation, wrapInNamespaces } from '../grader/isolation';
 import { buildTypeScript } from '../specs/harness/program';
-import { describeSandbox, isJail, jail, sandboxSupport, type SandboxMode } from '../specs/harness/sandbox';
+import { pythonExecutable } from '../specs/harness/interpreters';
+import { describeSandbox, jail, sandboxSupport, workingJails, type JailBackend, type SandboxMode } from '../specs/harness/sandbox';
+
+interface Containment {
+  name: string;
+  mode: SandboxMode;
+  backend?: JailBackend;
+}
 
 const RUNS = Number(process.env.RUNS ?? 20);
 /**
@@ -42,11 +50,11 @@ function row(name: string, times: number[], base?: number[]): string {
   return `  ${name.padEnd(36)} median ${at(times, 0.5).toFixed(1).padStart(7)} ms   p90 ${at(times, 0.9).toFixed(1).padStart(7)} ms${extra}`;
 }
 
-function start(mode: SandboxMode, command: string, args: string[], cwd: string): () => void {
+function start(how: Containment, command: string, args: string[], cwd: string): () => void {
   return () => {
-    const jailed = jail({ command, args, cwd, inherited: ENV, env: {} }, mode);
+    const jailed = jail({ command, args, cwd, inherited: ENV, env: {} }, how.mode, how.backend);
     const result = spawnSync(jailed.command, jailed.args, { cwd, env: jailed.env, stdio: 'ignore' });
-    if (result.status !== 0) throw new Error(`${mode}: ${command} ${args.join(' ')} failed (${result.status ?? result.signal})`);
+    if (result.status !== 0) throw new Error(`${how.name}: ${command} ${args.join(' ')} failed (${result.status ?? result.signal})`);
   };
 }
 
@@ -58,29 +66,32 @@ function processStarts(dir: string): void {
   const built = buildTypeScript(ts);
   if ('error' in built) throw new Error(built.error);
 
-  const support = sandboxSupport();
-  const modes: SandboxMode[] = ['off', 'rlimits', ...(isJail(support.mode) ? [support.mode] : [])];
-  console.log(`\nProcess start, ${RUNS} starts each (the jail here: ${isJail(support.mode) ? support.mode : 'none'})`);
-  // The same interpreter binary in every mode (`python3` on the PATH may be a slow shim, as pyenv's is;
-  // in the jail its PATH leads straight to the interpreter).
-  const python = spawnSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).stdout.trim();
-  const programs: { name: string; command: (mode: SandboxMode) => string; args: string[] }[] = [
-    { name: 'python3 hello.py', command: (mode) => (isJail(mode) ? 'python3' : python), args: [py] },
-    { name: 'node built.cjs', command: () => process.execPath, args: ['--enable-source-maps', built.file] },
+  const jails = workingJails();
+  const ways: Containment[] = [
+    { name: 'off', mode: 'off' },
+    { name: 'rlimits', mode: 'rlimits' },
+    ...jails.map((found) => ({ name: `${found.backend} jail (${found.mode})`, mode: found.mode, backend: found.backend })),
+  ];
+  console.log(`\nProcess start, ${RUNS} starts each (jails here: ${jails.map((j) => j.backend).join(', ') || 'none'})`);
+  // python3 is started as the executable it resolves to in every mode (no pyenv shim), as the harness does.
+  const programs = [
+    { name: 'python3 hello.py', command: pythonExecutable(), args: [py] },
+    { name: 'node built.cjs', command: process.execPath, args: ['--enable-source-maps', built.file] },
   ];
   for (const { name, command, args } of programs) {
-    const base = measure(start('off', command('off'), args, dir));
-    for (const mode of modes) console.log(row(`${name}, ${mode}`, mode === 'off' ? base : measure(start(mode, command(mode), args, dir)), mode === 'off' ? undefined : base));
+    const base = measure(start(ways[0], command, args, dir));
+    for (const way of ways) console.log(row(`${name}, ${way.name}`, way.mode === 'off' ? base : measure(start(way, command, args, dir)), way.mode === 'off' ? undefined : base));
   }
 }
 
 function submissionNamespacesCost(): void {
-  const support = sandboxSupport();
-  if (!isJail(support.mode)) return;
   console.log('\nNamespaces of one submission (network, PID, IPC, UTS) around /bin/true');
   const base = measure(() => spawnSync('true'));
   console.log(row('true', base));
-  console.log(row('bwrap <submission namespaces> true', measure(() => spawnSync('bwrap', [...submissionNamespaces(support.mode as 'root' | 'userns'), '--', 'true'])), base));
+  for (const found of workingJails()) {
+    const { command, args } = wrapInNamespaces(found.mode as 'root' | 'userns', found.backend!, 'true', []);
+    console.log(row(`${found.backend} namespaces, true`, measure(() => spawnSync(command, args)), base));
+  }
 }
 
 function gradeRuns(): void {

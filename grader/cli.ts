@@ -1,7 +1,8 @@
 /** grade.ts's command line: parsed with node:util's parseArgs, checked, with the usage text. */
-import { existsSync, readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
+import { exerciseIds } from '../specs/harness/exercise-list';
 import { parseArgs } from 'node:util';
 import { parseShard, type Shard } from './submissions';
 
@@ -18,7 +19,8 @@ Options:
   --hidden         include the hidden checks (final grades); without it only the visible ones run
   --exercise ID    grade only this exercise; repeat it for several
   --jobs N         submissions graded at the same time (default: ${defaultJobs()} on this machine)
-  --workers N      spec files run side by side within one submission (default: jest.config.ts's)
+  --workers N      jest workers per submission, each running whole spec files (default: jest.config.ts's);
+                   1: one process runs every exercise side by side (less CPU, see docs/performance.md)
   --timeout SEC    time budget of one submission, all its exercises together (default: 600)
   --shard K/N      grade only the K-th of N equal shares of the submissions (for several machines)
   --force          grade again even the submissions whose files have not changed
@@ -32,8 +34,15 @@ continues where it stopped. Grading refuses to start unless the student programs
 (own network and process namespaces) or --unsafe is given, e.g. inside a disposable container.
 `;
 
+/**
+ * As many submissions at a time as there are cores nobody else is using (the load average of the
+ * last minute): the checks of one submission already run side by side, so more only make each wait
+ * for a CPU longer (see docs/performance.md).
+ */
 export function defaultJobs(): number {
-  return Math.max(1, availableParallelism());
+  const cores = availableParallelism();
+  const busy = process.platform === 'win32' ? 0 : loadavg()[0];
+  return Math.max(1, Math.min(cores, Math.round(cores - busy)));
 }
 
 export interface GradeCommand {
@@ -70,10 +79,7 @@ function positiveInteger(name: string, text: string | undefined, fallback?: numb
 }
 
 export function specIds(repo: string): string[] {
-  return readdirSync(path.join(repo, 'specs'))
-    .filter((f) => f.endsWith('.spec.ts'))
-    .map((f) => f.slice(0, -'.spec.ts'.length))
-    .sort();
+  return exerciseIds(path.join(repo, 'specs'));
 }
 
 /** `cwd` is where the user typed the command (npm run changes into the repository: INIT_CWD keeps it). */

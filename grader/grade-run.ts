@@ -5,10 +5,9 @@
  * the run is interrupted (with what finished).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 import { totals, type SubmissionResult } from '../specs/harness/results';
+import { runTempFolder } from '../specs/harness/run-temp';
 import { graderFingerprint, sameFingerprint, type Fingerprint } from './fingerprint';
 import { notGraded, readGradingTable, reconcile, type Table } from './grading-table';
 import type { Isolation } from './isolation';
@@ -33,7 +32,7 @@ export interface GradeOptions {
   force: boolean;
   timeoutMs: number;
   limits: Limits;
-  isolation: Pick<Isolation, 'wrap'>;
+  isolation: Pick<Isolation, 'wrap'> & Partial<Pick<Isolation, 'protections'>>;
   progress: Progress;
   signal?: AbortSignal;
   /** How a prepared submission is graded; tests give a stand-in. */
@@ -50,6 +49,8 @@ export interface GradeSummary {
 
 interface Context {
   options: GradeOptions;
+  /** The run's own private folder for built TypeScript programs (removed at the end of the run). */
+  buildCache: string;
   table: Table;
   grader: string;
   out: OutputDir;
@@ -71,7 +72,9 @@ type Done = { result: SubmissionResult; how: Finish };
 function storedIfUnchanged(ctx: Context, name: string, fingerprint: Fingerprint | undefined): Done | undefined {
   if (ctx.options.force || !fingerprint) return undefined;
   const stored = ctx.out.read(name);
-  return stored && sameFingerprint(stored.fingerprint, fingerprint) ? { result: stored.result, how: 'unchanged' } : undefined;
+  if (!stored || !sameFingerprint(stored.fingerprint, fingerprint)) return undefined;
+  ctx.out.render(stored.result);
+  return { result: stored.result, how: 'unchanged' };
 }
 
 /** A submission that cannot be read (bad archive, too big) gets an error result, with every check at 0. */
@@ -88,7 +91,7 @@ function unreadable(submission: Submission, ctx: Context, error: SubmissionError
 async function gradeOne(submission: Submission, ctx: Context): Promise<Done | undefined> {
   const { options } = ctx;
   const started = Date.now();
-  const workDir = mkdtempSync(path.join(tmpdir(), 'grade-submission-'));
+  const workDir = runTempFolder('grade-submission-');
   try {
     let copied: CopiedStudent;
     try {
@@ -102,6 +105,7 @@ async function gradeOne(submission: Submission, ctx: Context): Promise<Done | un
     if (unchanged) return unchanged;
     const outcome = await ctx.run({
       studentDir: copied.dir,
+      buildCache: ctx.buildCache,
       exercises: options.exercises,
       hidden: options.hidden,
       timeoutMs: options.timeoutMs,
@@ -111,12 +115,27 @@ async function gradeOne(submission: Submission, ctx: Context): Promise<Done | un
     });
     if (options.signal?.aborted) return undefined; // interrupted half-way: graded again next time
     const exercises = reconcile(ctx.table, outcome.exercises, outcome.error ?? 'this exercise did not finish');
-    const result = finish(submission.name, exercises, started, outcome.error);
-    ctx.out.saveSubmission({ result, fingerprint, log: outcome.log });
+    const error = outcome.error ?? gradingErrors(exercises);
+    const result = finish(submission.name, exercises, started, error);
+    // Not graded completely: stored without its fingerprint, so that the next run grades it again.
+    ctx.out.saveSubmission({ result, fingerprint: error ? undefined : fingerprint, log: outcome.log });
     return { result, how: 'graded' };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Checks the grading failed on (status `error`: the grader's problem, never the student's, see
+ * specs/harness/grader-error.ts) make the submission "not graded completely", saying which and why.
+ */
+export function gradingErrors(exercises: SubmissionResult['exercises']): string | undefined {
+  const errored = exercises.flatMap((e) => e.checks.filter((c) => c.status === 'error').map((c) => ({ exercise: e, check: c })));
+  if (errored.length === 0) return undefined;
+  const shown = errored.slice(0, 10).map(({ exercise, check }) => `- ${exercise.id} / ${check.id}: ${(check.message ?? exercise.reason ?? 'no reason given').split('\n')[0]}`);
+  if (errored.length > shown.length) shown.push(`- and ${errored.length - shown.length} more`);
+  const count = `${errored.length} check${errored.length === 1 ? '' : 's'}`;
+  return `not graded completely: the grader failed on ${count} (not the student's program); the next run grades this submission again\n${shown.join('\n')}`;
 }
 
 /** A bug or an I/O error of the grader's own costs this one submission its grade, never the run. */
@@ -138,15 +157,18 @@ export async function gradeAll(options: GradeOptions): Promise<GradeSummary> {
       run,
     ));
   out.saveTable(grader, table);
-  const ctx: Context = { options, table, run, out, grader };
+  // mkdtemp: a folder of this run's own (mode 0700), never a shared name another user could have made first.
+  const buildCache = runTempFolder('socket-grader-build-');
+  const ctx: Context = { options, table, run, out, grader, buildCache };
   const finished = new Map<string, SubmissionResult>();
   const summary = { graded: 0, unchanged: 0, errors: 0 };
-  options.progress.begin(options.submissions.length);
+  options.progress.begin(options.submissions.length, options.jobs);
   try {
     await forEachLimit(
       options.submissions,
       options.jobs,
       async (submission) => {
+        options.progress.started(submission.name);
         const done = await gradeOne(submission, ctx).catch((error: Error) => graderFailed(submission, ctx, error));
         if (!done) return;
         finished.set(submission.name, done.result);
@@ -158,6 +180,7 @@ export async function gradeAll(options: GradeOptions): Promise<GradeSummary> {
     );
   } finally {
     options.progress.end();
+    rmSync(buildCache, { recursive: true, force: true });
   }
   const results = options.submissions.map((s) => finished.get(s.name)).filter((r) => r !== undefined);
   ctx.out.saveSummary(results);

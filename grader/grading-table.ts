@@ -4,10 +4,10 @@
  * A submission's results are reconciled with it, so every submission has the same checks and maximum
  * whatever happened to it, and points come from the table, not from what a run wrote.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { CheckResult, ExerciseResult } from '../specs/harness/results';
+import { runTempFolder } from '../specs/harness/run-temp';
 import { runSubmission, type JestOutcome, type JestRun } from './run-submission';
 
 export type Table = ExerciseResult[];
@@ -15,7 +15,9 @@ export type Table = ExerciseResult[];
 const MAX_MESSAGE = 16 * 1024;
 
 export async function readGradingTable(options: Omit<JestRun, 'studentDir'>, run: (r: JestRun) => Promise<JestOutcome> = runSubmission): Promise<Table> {
-  const empty = mkdtempSync(path.join(tmpdir(), 'grade-table-'));
+  const temp = runTempFolder('grade-table-');
+  const empty = path.join(temp, 'student');
+  mkdirSync(empty);
   try {
     const outcome = await run({ ...options, studentDir: empty });
     const broken = outcome.exercises.filter((e) => e.checks.length === 0);
@@ -25,7 +27,7 @@ export async function readGradingTable(options: Omit<JestRun, 'studentDir'>, run
     }
     return outcome.exercises;
   } finally {
-    rmSync(empty, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
   }
 }
 

@@ -1,11 +1,14 @@
 /**
  * How a whole submission's grading is contained: its jest run (specs and the student's programs)
- * runs in fresh network, PID, IPC and UTS namespaces (bubblewrap), so it has a loopback of its own
+ * runs in fresh network, PID, IPC and UTS namespaces (bubblewrap, or util-linux's unshare), so it has a loopback of its own
  * (parallel submissions never see or collide on each other's ports, and nothing but that loopback
  * is reachable) and everything it started dies with it. Each student program is jailed further by
  * specs/harness/sandbox.ts; both are driven by the same detection.
  */
-import { isJail, sandboxSupport, type SandboxSupport } from '../specs/harness/sandbox';
+import path from 'node:path';
+import { pythonExecutable } from '../specs/harness/interpreters';
+import { isJail, sandboxSupport, type JailBackend, type SandboxSupport } from '../specs/harness/sandbox';
+import { SHELL_AS_PID_1 } from '../specs/harness/namespace-init';
 
 export interface Isolation {
   /** True when the kernel's isolation (namespaces) is in force, as a TA's grading run requires. */
@@ -23,12 +26,23 @@ export function detectIsolation(support: SandboxSupport = sandboxSupport()): Iso
     return { active: false, protections: support.protections, reason: support.reason, wrap: (command, args) => ({ command, args }) };
   }
   const mode = support.mode;
+  const backend = support.backend ?? 'bubblewrap';
   return {
     active: true,
     protections: ['network namespace per submission (its own loopback only)', 'PID namespace per submission', ...support.protections],
     reason: support.reason,
-    wrap: (command, args) => ({ command: 'bwrap', args: [...submissionNamespaces(mode), '--', command, ...args] }),
+    wrap: (command, args) => wrapInNamespaces(mode, backend, command, args),
   };
+}
+
+/**
+ * bubblewrap's own PID 1 outlives the command, and bwrap returns as soon as the command ends: the run's
+ * other processes would still be dying when the caller looks. With a shell as PID 1 (--as-pid-1), bwrap
+ * returns only once the shell is reaped, which the kernel does after every process of the namespace.
+ */
+export function wrapInNamespaces(mode: 'root' | 'userns', backend: JailBackend, command: string, args: string[]): { command: string; args: string[] } {
+  if (backend === 'bubblewrap') return { command: 'bwrap', args: [...submissionNamespaces(mode), ...SHELL_AS_PID_1, command, ...args] };
+  return { command: 'setpriv', args: [...unshareNamespaces(mode), command, ...args] };
 }
 
 /**
@@ -45,5 +59,21 @@ export function submissionNamespaces(mode: 'root' | 'userns'): string[] {
     '--die-with-parent',
     '--dev-bind', '/', '/',
     '--proc', '/proc',
+  ];
+}
+
+const LOOPBACK_UP = path.join(__dirname, 'loopback-up.py');
+
+/**
+ * The same namespaces with util-linux: setpriv makes the run die with its parent; in the new network
+ * namespace `lo` is down until loopback-up.py (python3, which every grading machine has) brings it up;
+ * the shell stays PID 1, so everything the run started dies with it.
+ */
+export function unshareNamespaces(mode: 'root' | 'userns'): string[] {
+  return [
+    '--pdeathsig', 'KILL', '--',
+    'unshare', ...(mode === 'userns' ? ['--user', '--map-root-user'] : []),
+    '--net', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', '--mount-proc', '--ipc', '--uts', '--',
+    'sh', '-c', '"$1" -I -S "$2" && shift 2 && "$@"; exit $?', 'sh', pythonExecutable(), LOOPBACK_UP,
   ];
 }

@@ -27,7 +27,7 @@ export function mergeOutputs(dirs: string[], out: string): MergeSummary {
       if (!before || before.result.gradedAt < stored.result.gradedAt) merged.set(name, stored);
     }
   }
-  if (graders.size > 1) throw new Error('these folders were graded with different specs or options (--hidden, --exercise): grade them again the same way before merging');
+  if (graders.size > 1) throw new Error('these folders were graded with a different grader or options (--hidden, --exercise, --timeout): grade them again the same way before merging');
   const target = new OutputDir(out);
   const all = [...merged.values()].sort((a, b) => byName(a.result, b.result));
   for (const stored of all) target.saveSubmission(stored);

@@ -6,11 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BoundedOutput } from '../specs/harness/output';
+import { CHECKS_AT_ONCE_ENV, ENTRY_CHECKS_AT_ONCE, entryJestArgs, EXERCISES_ENV } from '../specs/harness/exercise-list';
+import { BUILD_CACHE_ENV } from '../specs/harness/program';
 import type { ExerciseResult } from '../specs/harness/results';
+import { runTempFolder } from '../specs/harness/run-temp';
 import { detectIsolation, type Isolation } from './isolation';
 import { RESULTS_FILE_ENV } from './results-reporter';
 import { killMarked } from './sweep';
@@ -28,10 +30,17 @@ export interface JestRun {
   exercises?: string[];
   hidden: boolean;
   timeoutMs: number;
-  /** Jest workers for this submission (spec files run side by side). */
+  /**
+   * Jest workers for this submission, each running whole spec files (jest.config.ts's number when
+   * unset). 1: one jest process runs every exercise's checks side by side (specs/exercises.entry.ts),
+   * which costs far less CPU but shares one event loop between exercises that spawn many programs and
+   * exercises whose timing is judged (docs/performance.md).
+   */
   workers?: number;
   signal?: AbortSignal;
   isolation?: Pick<Isolation, 'wrap'>;
+  /** A private folder to build TypeScript programs into (GRADER_BUILD_CACHE); else the user's cache. */
+  buildCache?: string;
 }
 
 export interface JestOutcome {
@@ -47,16 +56,10 @@ export interface JestOutcome {
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function jestArgs(run: Pick<JestRun, 'exercises' | 'workers'>): string[] {
+  const common = [JEST, '--config', path.join(REPO, 'jest.config.ts'), '--ci', '--forceExit', '--reporters', REPORTER];
+  if (run.workers === 1) return [...common, ...entryJestArgs()];
   const patterns = (run.exercises ?? []).map((id) => `/specs/${escapeRegex(id)}\\.spec\\.ts$`);
-  return [
-    JEST,
-    '--config', path.join(REPO, 'jest.config.ts'),
-    '--ci',
-    '--forceExit',
-    '--reporters', REPORTER,
-    ...(run.workers ? ['--maxWorkers', String(run.workers)] : []),
-    ...(patterns.length ? ['--testPathPatterns', ...patterns] : []),
-  ];
+  return [...common, ...(run.workers ? ['--maxWorkers', String(run.workers)] : []), ...(patterns.length ? ['--testPathPatterns', ...patterns] : [])];
 }
 
 function readResults(file: string): ExerciseResult[] | undefined {
@@ -71,7 +74,7 @@ function readResults(file: string): ExerciseResult[] | undefined {
 
 export async function runSubmission(run: JestRun): Promise<JestOutcome> {
   const started = Date.now();
-  const resultsDir = mkdtempSync(path.join(tmpdir(), 'grade-results-'));
+  const resultsDir = runTempFolder('grade-results-');
   const resultsFile = path.join(resultsDir, 'exercises.json');
   const marker = randomUUID();
   const { command, args } = (run.isolation ?? detectIsolation()).wrap(process.execPath, jestArgs(run));
@@ -84,8 +87,11 @@ export async function runSubmission(run: JestRun): Promise<JestOutcome> {
       ...process.env,
       GRADER_TARGET: run.studentDir,
       GRADER_HIDDEN: run.hidden ? '1' : '0',
+      [EXERCISES_ENV]: (run.exercises ?? []).join(','),
+      ...(run.workers === 1 ? { [CHECKS_AT_ONCE_ENV]: String(ENTRY_CHECKS_AT_ONCE) } : {}),
       [RESULTS_FILE_ENV]: resultsFile,
       [RUN_MARKER]: marker,
+      ...(run.buildCache ? { [BUILD_CACHE_ENV]: run.buildCache } : {}),
       CI: 'true',
       NO_COLOR: '1',
       FORCE_COLOR: '0',

@@ -3,7 +3,9 @@
  * interrupted write is graded again next time):
  *   submissions/NAME/result.json, feedback.md, junit.xml, grader.log, fingerprint.json
  *   gradescope/NAME/results.json
- * For all of them (written at the end of a run): grades.json, grades.csv, report.html.
+ * The reports among them (feedback.md, junit.xml, results.json) are made again from result.json
+ * whenever a run keeps a stored result. For all of them (written at the end of a run): grades.json,
+ * grades.csv, report.html.
  * grading-table.json keeps the checks read from the specs, for runs with the same specs and options.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,11 +67,17 @@ export class OutputDir {
     // Until the new fingerprint is written, the stored result counts as stale.
     rmSync(path.join(dir, 'fingerprint.json'), { force: true });
     writeAtomically(path.join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    this.render(result);
+    if (log !== undefined) writeAtomically(path.join(dir, 'grader.log'), log);
+    if (fingerprint) writeAtomically(path.join(dir, 'fingerprint.json'), `${JSON.stringify(fingerprint)}\n`);
+  }
+
+  /** A submission's reports, made from its result: again on every run, so that they always come from the current renderers. */
+  render(result: SubmissionResult): void {
+    const dir = this.submissionDir(result.name);
     writeAtomically(path.join(dir, 'feedback.md'), feedbackMarkdown(result));
     writeAtomically(path.join(dir, 'junit.xml'), junitXml(result));
-    if (log !== undefined) writeAtomically(path.join(dir, 'grader.log'), log);
     writeAtomically(path.join(this.root, 'gradescope', result.name, 'results.json'), gradescopeJson(result));
-    if (fingerprint) writeAtomically(path.join(dir, 'fingerprint.json'), `${JSON.stringify(fingerprint)}\n`);
   }
 
   /** The grading table read for these specs and options, if an earlier run stored it. */

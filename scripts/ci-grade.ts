@@ -22,6 +22,7 @@ import { junitXml } from '../grader/report/junit';
 import { summaryMarkdown } from '../grader/report/summary';
 import { findProgram } from '../specs/harness/program';
 import { totals, type SubmissionResult } from '../specs/harness/results';
+import { beginRun } from '../specs/harness/run-temp';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -39,6 +40,7 @@ const { values, positionals } = parseArgs({
 });
 
 async function main(): Promise<void> {
+  beginRun();
   const code = await rerunIsolated();
   if (code !== undefined) {
     process.exitCode = code;
@@ -76,6 +78,12 @@ async function main(): Promise<void> {
   }
   console.log(`\n${verdict.lines.join('\n')}\nci-grade: ${result.score} / ${result.max} points, ${verdict.passed ? 'passed' : 'FAILED'}; grade files in ${values.out}/`);
   process.exitCode = verdict.passed ? 0 : 1;
+  const errors = result.exercises.flatMap((e) => e.checks).filter((c) => c.status === 'error').length;
+  if (errors) {
+    // Not the student's failure: the grading itself went wrong (see specs/harness/grader-error.ts).
+    console.log(`ci-grade: the grader failed on ${errors} check${errors === 1 ? '' : 's'} (not your program): run it again`);
+    process.exitCode = 2;
+  }
 }
 
 /** The student's file for an exercise, relative to the repository root, as annotations need it. */

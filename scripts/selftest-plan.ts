@@ -4,6 +4,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { exerciseIds } from '../specs/harness/exercise-list';
 
 export const REPO = path.resolve(__dirname, '..');
 /** Each run works in its own folder, so that selftests running side by side never clobber each other. */
@@ -23,12 +24,7 @@ export interface Target {
   exercises: Record<string, Expectation>;
 }
 
-export function exerciseIds(): string[] {
-  return readdirSync(path.join(REPO, 'specs'))
-    .filter((f) => f.endsWith('.spec.ts'))
-    .map((f) => f.slice(0, -'.spec.ts'.length))
-    .sort();
-}
+
 
 /** Reads `fails: a, b` from a fixture's first lines. */
 export function readLabels(file: string): string[] {

@@ -9,7 +9,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { runCLI } from 'jest';
 import { baseProject } from '../jest.config';
-import { exerciseIdOf } from '../specs/harness/results';
+import { isStudentFailure } from '../specs/harness/grader-error';
+import { CHECKS_AT_ONCE_ENV } from '../specs/harness/exercise-list';
+import { LOAD_FAILURE_TITLE, stripAnsi, testsByExercise } from '../specs/harness/results';
+import { beginRun } from '../specs/harness/run-temp';
+import { sandboxSupport } from '../specs/harness/sandbox';
 import { parseCheckTitle, skipReason } from '../specs/harness/titles';
 import { planTargets, REPO, WORK, type Expectation, type Target } from './selftest-plan';
 
@@ -28,17 +32,20 @@ async function main(): Promise<void> {
   const outcomes: Outcome[] = [];
   const started = Date.now();
 
+  beginRun();
   if (only.length === 0) outcomes.push(typecheck());
 
   // Every program the harness starts inherits this marker, which is how leftovers are found.
   process.env.GRADER_RUN_ID = RUN_ID;
+  // Detected here, once: what the jail needs for the whole run (unshare-jail.ts) then belongs to this process.
+  sandboxSupport();
   const targets = planTargets().filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)));
   const projects = targets.map((target, index) => ({
     ...baseProject,
     rootDir: REPO,
     displayName: { name: `${index}`, color: 'white' as const },
     testMatch: Object.keys(target.exercises).map((id) => `<rootDir>/specs/${id}.spec.ts`),
-    globals: { GRADER_TARGET: target.dir, GRADER_HIDDEN: true },
+    globals: { GRADER_TARGET: target.dir, GRADER_HIDDEN: true, [CHECKS_AT_ONCE_ENV]: SELFTEST_CHECKS_AT_ONCE },
   }));
   // The project's own unit and integration tests (tests/**/*.test.ts) run in the same jest run.
   const unit = only.length === 0 && existsSync(path.join(REPO, 'tests'))
@@ -49,15 +56,19 @@ async function main(): Promise<void> {
   writeFileSync(configFile, JSON.stringify({ rootDir: REPO, projects: [...projects, ...unit], maxWorkers: 4, reporters: [path.join(__dirname, 'selftest-progress.ts')] }));
   const { results } = await runCLI({ $0: 'selftest', _: [], config: configFile, silent: true } as never, [REPO]);
 
-  for (const [index, target] of targets.entries()) {
-    const files = results.testResults.filter((r) => r.displayName?.name === `${index}`);
-    for (const [id, expectation] of Object.entries(target.exercises)) {
-      const file = files.find((f) => exerciseIdOf(f.testFilePath) === id);
-      outcomes.push(...judge(target, id, expectation, file));
+  // Each target's tests by exercise, with the file that held them.
+  const byTarget = targets.map((target, index) => {
+    const found = new Map<string, { file: FileResult; tests: Tests }>();
+    for (const file of results.testResults.filter((r) => r.displayName?.name === `${index}`)) {
+      for (const [id, tests] of testsByExercise(file, Object.keys(target.exercises))) found.set(id, { file, tests });
     }
+    return found;
+  });
+  for (const [index, target] of targets.entries()) {
+    for (const [id, expectation] of Object.entries(target.exercises)) outcomes.push(...judge(target, id, expectation, byTarget[index].get(id)?.file, byTarget[index].get(id)?.tests));
   }
   const reference = targets.findIndex((t) => t.name === 'reference');
-  if (reference >= 0 && only.length === 0) outcomes.push(...everyCheckCanFail(targets, results.testResults.filter((r) => r.displayName?.name === `${reference}`)));
+  if (reference >= 0 && only.length === 0) outcomes.push(...everyCheckCanFail(targets, new Map([...byTarget[reference]].map(([id, { tests }]) => [id, tests]))));
   for (const file of results.testResults.filter((r) => r.displayName?.name === 'tests')) outcomes.push(...unitOutcomes(file));
   outcomes.push(noLeftoverProcesses());
   rmSync(WORK, { recursive: true, force: true });
@@ -71,12 +82,17 @@ async function main(): Promise<void> {
 }
 
 type FileResult = Awaited<ReturnType<typeof runCLI>>['results']['testResults'][number];
+type Tests = FileResult['testResults'];
+/** As many as jest's test.concurrent ran before (its default): the selftest keeps 4 jest workers busy at once, and is CPU-bound. */
+const SELFTEST_CHECKS_AT_ONCE = 5;
 
-function judge(target: Target, id: string, expectation: Expectation, file: FileResult | undefined): Outcome[] {
+function judge(target: Target, id: string, expectation: Expectation, file: FileResult | undefined, tests: Tests | undefined): Outcome[] {
   const where = `${target.name} · ${id}`;
-  if (!file) return [{ ok: false, what: `${where}: the spec did not run` }];
+  if (!file || !tests) return [{ ok: false, what: `${where}: the spec did not run` }];
   if (file.testExecError) return [{ ok: false, what: `${where}: the spec crashed`, detail: file.testExecError.message }];
-  const checks = file.testResults.map((r) => ({ meta: parseCheckTitle(r.title), result: r }));
+  const loadFailure = tests.find((r) => r.title === LOAD_FAILURE_TITLE);
+  if (loadFailure) return [{ ok: false, what: `${where}: the spec could not be loaded`, detail: loadFailure.failureMessages.join('\n') }];
+  const checks = tests.map((r) => ({ meta: parseCheckTitle(r.title), result: r }));
   const unnamed = checks.filter((c) => !c.meta);
   if (unnamed.length) return [{ ok: false, what: `${where}: tests not named as checks: ${unnamed.map((c) => c.result.title).join('; ')}` }];
   if (expectation === 'not-attempted') {
@@ -94,28 +110,29 @@ function judge(target: Target, id: string, expectation: Expectation, file: FileR
       continue;
     }
     const shouldFail = mustFail.has(meta!.id);
-    const failed = result.status === 'failed';
-    const ok = result.status !== 'pending' && failed === shouldFail;
+    // A grading error (the grader's own failure, jest's timeout) is never the failure a label asks for.
+    const status = result.status === 'failed' && !isStudentFailure(result.failureMessages.map(stripAnsi)) ? 'errored (a grading error, not the program\'s failure)' : result.status;
+    const failed = status === 'failed';
+    const ok = result.status !== 'pending' && failed === shouldFail && (failed || status === 'passed');
     outcomes.push({
       ok,
-      what: `${where}: ${meta!.id} should ${shouldFail ? 'fail' : 'pass'}, it ${result.status}`,
-      detail: !ok && failed ? indent(result.failureMessages.join('\n')) : undefined,
+      what: `${where}: ${meta!.id} should ${shouldFail ? 'fail' : 'pass'}, it ${status}`,
+      detail: !ok && result.status === 'failed' ? indent(result.failureMessages.join('\n')) : undefined,
     });
   }
   return outcomes;
 }
 
 /** A check that no broken fixture is labelled to fail is a check nobody has shown can fail. */
-function everyCheckCanFail(targets: Target[], referenceFiles: FileResult[]): Outcome[] {
+function everyCheckCanFail(targets: Target[], reference: Map<string, Tests>): Outcome[] {
   const labelled = new Map<string, Set<string>>();
   for (const target of targets.filter((t) => t.name.startsWith('broken/'))) {
     for (const [id, expectation] of Object.entries(target.exercises)) {
       if (Array.isArray(expectation)) for (const label of expectation) (labelled.get(id) ?? labelled.set(id, new Set()).get(id)!).add(label);
     }
   }
-  return referenceFiles.map((file) => {
-    const id = exerciseIdOf(file.testFilePath);
-    const checks = file.testResults.map((r) => parseCheckTitle(r.title)?.id).filter((c): c is string => Boolean(c));
+  return [...reference].map(([id, tests]) => {
+    const checks = tests.map((r) => parseCheckTitle(r.title)?.id).filter((c): c is string => Boolean(c));
     const unproven = checks.filter((check) => !labelled.get(id)?.has(check));
     return {
       ok: unproven.length === 0,

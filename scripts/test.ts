@@ -11,8 +11,10 @@ import { run } from 'jest';
 import { specPathPattern } from '../grader/cli/exercises';
 import { rerunIsolated } from '../grader/isolate-self';
 import { parseTestArgs } from '../grader/cli/test-args';
+import { beginRun } from '../specs/harness/run-temp';
 
 async function main(): Promise<void> {
+  beginRun();
   const code = await rerunIsolated();
   if (code !== undefined) {
     process.exitCode = code;

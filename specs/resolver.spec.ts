@@ -9,7 +9,13 @@ const RUN_LIMIT_MS = 5000;
 const FIXTURE = { hosts: path.join(REPO_ROOT, 'fixtures', 'resolver', 'hosts'), hostConf: path.join(REPO_ROOT, 'fixtures', 'resolver', 'host.conf') };
 const HOSTNAME = machineName();
 
-const attempted = findProgram('resolver').attempted;
+const attempted = ((): boolean => {
+  try {
+    return findProgram('resolver').attempted;
+  } catch {
+    return true; // a bad run.json: exercise() fails every check saying why, none is skipped for it
+  }
+})();
 
 /**
  * Every lookup runs where it cannot leave the machine: in namespaces when they work here (with the

@@ -114,7 +114,7 @@ exercise('tcp-echo-server', ({ check }) => {
     }
   });
 
-  check({ id: 'large', points: 2, title: 'echoes 1 MiB intact', timeoutMs: 30_000 }, async (t) => {
+  check({ id: 'large', points: 2, title: 'echoes 1 MiB intact' }, async (t) => {
     const server = await t.startServer('tcp');
     // The test client reads while it writes: an echo server blocks once nobody reads its replies.
     await echoes(server, pseudoRandomBytes(MiB), {
@@ -203,7 +203,7 @@ exercise('tcp-echo-server', ({ check }) => {
     await probe(server);
   });
 
-  check({ id: 'restart', points: 1, title: 'can be restarted on the same port right after serving a client (SO_REUSEADDR)', timeoutMs: 25_000 }, async (t) => {
+  check({ id: 'restart', points: 1, title: 'can be restarted on the same port right after serving a client (SO_REUSEADDR)' }, async (t) => {
     const server = await t.startServer('tcp');
     const conn = await connect(server, 'a client');
     // Until the server accept()s it, the connection only waits in the listen queue (empty queue = accepted).

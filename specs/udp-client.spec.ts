@@ -85,7 +85,7 @@ exercise('udp-client', ({ check }) => {
 
   // One observation of a client whose server never answers, judged by three checks below.
   let noAnswer: Promise<Exchange> | undefined;
-  const observeNoAnswer = (t: CheckRun) => (noAnswer ??= exchange(t, { dropFirst: Infinity }));
+  const observeNoAnswer = (t: CheckRun) => (t.alone ? exchange(t, { dropFirst: Infinity }) : (noAnswer ??= exchange(t, { dropFirst: Infinity })));
   const judgeNoAnswer = async (t: CheckRun) => {
     const e = await observeNoAnswer(t);
     if (!t.launched.includes(e.result.program)) t.launched.push(e.result.program); // so failures show its output
@@ -129,8 +129,11 @@ exercise('udp-client', ({ check }) => {
     const e = await judgeNoAnswer(t);
     const heard = e.server.heard;
     const gaps = heard.slice(1).map((h, i) => h.at - heard[i].at);
-    // Wide bounds: the client's waits are ~1 s, and the rest is scheduling noise on a busy machine.
-    const wrong = gaps.filter((gap) => gap < 500 || gap > 2500);
+    // Wide bounds: the client's waits are ~1 s, and the rest is scheduling noise. A datagram read late
+    // because the grader was held back by load makes the gap before it longer and the one after it
+    // shorter: that time (Heard.held) is allowed for, in both directions.
+    const heldBetween = (i: number) => (i > 0 ? heard[i].held - heard[i - 1].held : 0);
+    const wrong = gaps.filter((gap, i) => gap + heldBetween(i) < 500 || gap - heldBetween(i + 1) > 2500);
     if (wrong.length > 0) {
       fail(`The time between tries was ${gaps.map((g) => `${(g / 1000).toFixed(2)} s`).join(', ')}; each should be about 1 s.`, {
         did: ran(e, SILENT),

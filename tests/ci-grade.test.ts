@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SubmissionResult } from '../specs/harness/results';
 import type { Expectation } from '../scripts/selftest-plan';
+import { WHOLE_GRADING_LIMIT_MS } from './helpers/limits';
 
 const REPO = path.resolve(__dirname, '..');
 const EXERCISES = ['udp-client', 'udp-upper-server'];
@@ -106,7 +107,7 @@ describe.each(SUBMISSIONS)('ci-grade on fixtures/submissions/%s', (submission) =
     const run = await graded(submission);
     expect(run.status).toBe(failing.length ? 1 : 0);
     expect(run.stdout).toContain(`ci-grade: ${run.result.score} / ${run.result.max} points, ${failing.length ? 'FAILED' : 'passed'}`);
-  }, 180_000);
+  }, WHOLE_GRADING_LIMIT_MS);
 
   test('the step summary: a table of exercises, then each failing check with its message', async () => {
     const { summary, result, summaryFile } = await graded(submission);
@@ -117,6 +118,9 @@ describe.each(SUBMISSIONS)('ci-grade on fixtures/submissions/%s', (submission) =
       const row = summary.split('\n').find((line) => line.startsWith(`| \`${id}\` |`));
       const expectation = expected[id];
       if (expectation === 'pass') {
+        // The failing checks' own messages first: on a wrong verdict, the log says why.
+        const failed = exercise.checks.filter((c: { status: string }) => c.status !== 'passed');
+        expect({ id, failed }).toEqual({ id, failed: [] });
         expect(row).toMatch(new RegExp(`^\\| \`${id}\` \\| ${exercise.score} / ${exercise.max} \\| ✅ `));
         expect(summary).not.toContain(`### ❌ ${id}`);
       } else if (expectation === 'not-attempted') expect(row).toContain('⏭️ not attempted');
@@ -126,7 +130,7 @@ describe.each(SUBMISSIONS)('ci-grade on fixtures/submissions/%s', (submission) =
         for (const check of expectation) expect(summary).toContain(`(\`${check}\`, `);
       }
     }
-  }, 180_000);
+  }, WHOLE_GRADING_LIMIT_MS);
 
   test('one annotation on the student file of each failing exercise, naming its failing checks', async () => {
     const { stdout, result } = await graded(submission);
@@ -138,7 +142,7 @@ describe.each(SUBMISSIONS)('ci-grade on fixtures/submissions/%s', (submission) =
       for (const check of expected[id] as string[]) expect(annotation.message).toContain(`[${check}, `);
     }
     expect(result.exercises.flatMap((e) => e.checks).filter((c) => c.hidden)).toEqual([]);
-  }, 180_000);
+  }, WHOLE_GRADING_LIMIT_MS);
 
   test('the grade files and step outputs', async () => {
     const { outputs, result, junit } = await graded(submission);
@@ -146,7 +150,7 @@ describe.each(SUBMISSIONS)('ci-grade on fixtures/submissions/%s', (submission) =
     expect(outputs).toContain(`score=${result.score}\nmax=${result.max}\npassed=${failing.length === 0}\n`);
     expect(junit).toContain('<testsuites');
     for (const id of EXERCISES) expect(junit).toContain(`<testsuite name="${id}"`);
-  }, 180_000);
+  }, WHOLE_GRADING_LIMIT_MS);
 });
 
 test('npm test -- ID --summary FILE: scores after jest\'s own summary, and the Markdown written', async () => {
@@ -164,4 +168,4 @@ test('npm test -- ID --summary FILE: scores after jest\'s own summary, and the M
   expect(log).not.toMatch(/tcp-echo-server/);
   expect(readFileSync(summary, 'utf8')).toMatch(/^## Autograder: [\d.]+ \/ \d+ points\n/);
   expect(status === 0 || status === 1).toBe(true);
-}, 180_000);
+}, WHOLE_GRADING_LIMIT_MS);

@@ -69,5 +69,5 @@ test('merging folders graded with other options is refused', async () => {
   const hidden = path.join(work, 'hidden');
   const other = gradeOptions(source, hidden, fakeGrader());
   await gradeAll({ ...other, submissions: other.submissions.slice(1, 2) });
-  expect(() => mergeOutputs([visible, hidden], path.join(work, 'mixed'))).toThrow(/different specs or options/);
+  expect(() => mergeOutputs([visible, hidden], path.join(work, 'mixed'))).toThrow(/different grader or options/);
 });

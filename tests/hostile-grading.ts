@@ -12,20 +12,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { baseProject } from '../jest.config';
 import { detectIsolation } from '../grader/isolation';
+import { sandboxSupport, workingJails, type JailBackend } from '../specs/harness/sandbox';
 import { BoundedOutput } from '../specs/harness/output';
 
 export const REPO = path.resolve(__dirname, '..');
 const FIXTURES = path.join(REPO, 'fixtures', 'hostile');
 const JEST = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
 const EXERCISE = 'udp-upper-server';
-/** A jest run that takes longer than this is a failure of containment in itself. */
-const RUN_DEADLINE_MS = 90_000;
+/**
+ * A jest run still going after this long hangs: it is killed, and the test fails on 'did not run'.
+ * Past jest's own limit for the check (exercise.ts) plus a slow boot on a busy 2-core machine; how
+ * long the check itself took is judged on jest's own record of it (Graded.checkMs).
+ */
+export const RUN_DEADLINE_MS = 240_000;
 
 export interface GradeOptions {
   /** Orders for the fixture (hostile.json), besides the token and the repository path it always gets. */
   orders?: Record<string, unknown>;
   /** Run the jest child the way grade.ts does: in the submission's own namespaces. */
   wrapped?: boolean;
+  /** The jail backend to grade with (GRADER_SANDBOX), for the programs and, when wrapped, the submission. */
+  backend?: JailBackend;
   /** The check to run (its id); one check keeps each run short. */
   check?: string;
   env?: Record<string, string>;
@@ -39,6 +46,10 @@ export interface Graded {
   message: string;
   /** Wall time of the whole jest run, boot included. */
   ms: number;
+  /** How long the check itself ran, as jest recorded it (undefined when it did not run). */
+  checkMs: number | undefined;
+  /** The run outlived RUN_DEADLINE_MS and was killed. */
+  hung: boolean;
   /** Processes still alive afterwards that this run started (`pid cmdline`). */
   leftovers: string[];
   /** The files in the submission folder afterwards. */
@@ -77,19 +88,24 @@ export async function gradeHostile(fixture: string, options: GradeOptions = {}):
 
   const out = path.join(work, 'result.json');
   const jestArgs = [JEST, '--config', childConfig(), '--ci', '--runInBand', '--json', '--outputFile', out, '--testNamePattern', `\\[${options.check ?? 'uppercase'},`];
-  const { command, args } = options.wrapped ? detectIsolation().wrap(process.execPath, jestArgs) : { command: process.execPath, args: jestArgs };
+  const isolation = options.backend ? workingJails().find((found) => found.backend === options.backend) : sandboxSupport();
+  const { command, args } = options.wrapped ? detectIsolation(isolation).wrap(process.execPath, jestArgs) : { command: process.execPath, args: jestArgs };
   const log = new BoundedOutput(16 * 1024, 16 * 1024);
   const started = Date.now();
   const child = spawn(command, args, {
     cwd: REPO,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GRADER_TARGET: target, GRADER_RUN_ID: marker, ...options.env },
+    env: { ...process.env, GRADER_TARGET: target, GRADER_RUN_ID: marker, ...(options.backend ? { GRADER_SANDBOX: options.backend } : {}), ...options.env },
   });
   child.stdout.on('data', (chunk: Buffer) => log.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => log.push(chunk));
   const ended = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const deadline = setTimeout(() => killGroup(child.pid), RUN_DEADLINE_MS);
+  let hung = false;
+  const deadline = setTimeout(() => {
+    hung = true;
+    killGroup(child.pid);
+  }, RUN_DEADLINE_MS);
   try {
     await Promise.all([ended, options.during?.({ target, marker })]);
   } finally {
@@ -103,19 +119,19 @@ export async function gradeHostile(fixture: string, options: GradeOptions = {}):
   const targetFiles = readdirSync(target).sort();
   rmSync(target, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
-  return { ...result, ms, leftovers, targetFiles, token, log: log.toString() };
+  return { ...result, ms, hung, leftovers, targetFiles, token, log: log.toString() };
 }
 
-function readResult(file: string, check: string): Pick<Graded, 'status' | 'message'> {
-  let parsed: { testResults?: { assertionResults?: { title: string; status: string; failureMessages: string[] }[] }[] };
+function readResult(file: string, check: string): Pick<Graded, 'status' | 'message' | 'checkMs'> {
+  let parsed: { testResults?: { assertionResults?: { title: string; status: string; duration?: number | null; failureMessages: string[] }[] }[] };
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    return { status: 'did not run', message: 'jest wrote no results' };
+    return { status: 'did not run', message: 'jest wrote no results', checkMs: undefined };
   }
   const found = parsed.testResults?.flatMap((r) => r.assertionResults ?? []).find((a) => a.title.includes(`[${check},`));
-  if (!found || (found.status !== 'passed' && found.status !== 'failed')) return { status: 'did not run', message: `check ${check}: ${found?.status ?? 'absent'}` };
-  return { status: found.status, message: found.failureMessages.join('\n').replace(/\x1b\[[0-9;]*m/g, '') };
+  if (!found || (found.status !== 'passed' && found.status !== 'failed')) return { status: 'did not run', message: `check ${check}: ${found?.status ?? 'absent'}`, checkMs: undefined };
+  return { status: found.status, message: found.failureMessages.join('\n').replace(/\x1b\[[0-9;]*m/g, ''), checkMs: found.duration ?? undefined };
 }
 
 /** Every live process whose environment carries the run's marker or whose command line carries the token. */

@@ -3,8 +3,9 @@
  * process: the grade and its reason, the time it took, and that nothing of it survives (processes,
  * files, listeners) and that the repository and the grader's results stay untouched.
  *
- * Needs the jail (bubblewrap); without it the suite says why and passes, except on CI (CI=true),
- * where a missing jail is a failure.
+ * Runs with every jail backend that works here (bubblewrap, util-linux): each must contain every
+ * fixture. Without any jail the suite says why and passes, except on CI (CI=true), where a missing
+ * jail is a failure.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,21 +14,24 @@ import net from 'node:net';
 import { homedir, networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
-import { isJail, sandboxSupport } from '../specs/harness/sandbox';
-import { gradeHostile, REPO, removeChildConfig, type Graded } from './hostile-grading';
+import { sandboxSupport, workingJails, type JailBackend } from '../specs/harness/sandbox';
+import { checkJestLimitMs } from '../specs/harness/exercise';
+import { gradeHostile, REPO, removeChildConfig, RUN_DEADLINE_MS, type Graded } from './hostile-grading';
+import { WHOLE_GRADING_LIMIT_MS } from './helpers/limits';
+import { waitUntil } from './helpers/wait';
 
-const jailed = isJail(sandboxSupport().mode);
+const backends = workingJails().map((found) => found.backend!);
 // Registered only with a jail: the selftest counts a skipped test as a failure.
-const describeJailed = jailed ? describe : () => undefined;
-const RUN_MS = 120_000;
+const describeJailed = (title: string, body: (backend: JailBackend) => void) => {
+  if (backends.length) describe.each(backends)(`%s jail: ${title}`, body);
+};
+const RUN_MS = RUN_DEADLINE_MS + 30_000;
 const TSX = path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-/** A program that never listens costs the check its 5 s readiness wait, plus jest's boot. */
-const BUDGET_MS = 30_000;
 
 afterAll(removeChildConfig);
 
 test('the hostile suite runs where there is a jail', () => {
-  if (!jailed) {
+  if (backends.length === 0) {
     console.warn(`hostile suite skipped: ${sandboxSupport().reason}`);
     expect(process.env.CI).not.toBe('true');
   }
@@ -35,7 +39,12 @@ test('the hostile suite runs where there is a jail', () => {
 
 function expectContained(graded: Graded): void {
   expect(graded.leftovers).toEqual([]);
-  expect(graded.ms).toBeLessThan(BUDGET_MS);
+  // Bounded by the harness, not by the program: the check ended within its limit (a program that spins
+  // costs 5 s of its own clock, which a busy machine stretches to at most 10x: ready.ts) and the jest
+  // run ended by itself. The wall time of the whole run (jest's boot on a machine shared with the rest
+  // of the selftest) is not the program's doing, so it is not judged.
+  expect(graded.hung).toBe(false);
+  expect(graded.checkMs).toBeLessThan(checkJestLimitMs());
   expect(graded.targetFiles).toEqual(expect.arrayContaining(['hostile.json']));
   expect(graded.targetFiles.length).toBe(3); // the program, its helper, its orders: nothing written
   for (const place of ['/tmp', tmpdir(), homedir(), REPO]) {
@@ -43,22 +52,22 @@ function expectContained(graded: Graded): void {
   }
 }
 
-describeJailed('hostile programs are contained and graded for what they do', () => {
+describeJailed('hostile programs are contained and graded for what they do', (backend) => {
   const neverListens: [string, RegExp][] = [
-    ['never-listens.py', /did not listen on UDP 127\.0\.0\.1:\d+ within 5 s/],
-    ['spin.py', /did not listen on UDP 127\.0\.0\.1:\d+ within 5 s/],
-    ['fork-bomb.py', /did not listen[\s\S]*fork\(\) failed: \[Errno 11\] Resource temporarily unavailable/],
-    ['fork-bomb.js', /did not listen[\s\S]*spawn failed after \d+ children: spawn sleep EAGAIN/],
+    ['never-listens.py', /sits idle \(for 2(\.\d)? s\) without listening on UDP 127\.0\.0\.1:\d+: is the port hard-coded\?/],
+    ['spin.py', /used the CPU for \d+(\.\d)? s without listening on UDP 127\.0\.0\.1:\d+: is it stuck in a loop/],
+    ['fork-bomb.py', /did not listen on UDP 127\.0\.0\.1:\d+ \(reached the limit of 256 processes and threads\)\.[\s\S]*fork\(\) failed: \[Errno 11\] Resource temporarily unavailable/],
+    ['fork-bomb.js', /did not listen on UDP 127\.0\.0\.1:\d+ \(reached the limit of 256 processes and threads\)\.[\s\S]*spawn failed after \d+ children: spawn sleep EAGAIN/],
   ];
   test.concurrent.each(neverListens)('%s loses the check: it never listens; nothing of it remains', async (fixture, reason) => {
-    const graded = await gradeHostile(fixture);
+    const graded = await gradeHostile(fixture, { backend });
     expect(graded.status).toBe('failed');
     expect(graded.message).toMatch(reason);
     expectContained(graded);
   }, RUN_MS);
 
   test.concurrent.each(['flood-stdout.py', 'flood-stderr.js'])('%s is killed for flooding its output, which is cut', async (fixture) => {
-    const graded = await gradeHostile(fixture);
+    const graded = await gradeHostile(fixture, { backend });
     expect(graded.status).toBe('failed');
     expect(graded.message).toMatch(/was killed: printed more than 32 MiB \(output flood\)[^\n]*output truncated: it printed 32\.\d MiB/);
     expect(graded.message).toMatch(/before it listened/);
@@ -67,14 +76,14 @@ describeJailed('hostile programs are contained and graded for what they do', () 
   }, RUN_MS);
 
   test.concurrent.each(['memory-bomb.py', 'memory-bomb.js'])('%s runs out of memory and is told so', async (fixture) => {
-    const graded = await gradeHostile(fixture);
+    const graded = await gradeHostile(fixture, { backend });
     expect(graded.status).toBe('failed');
     expect(graded.message).toMatch(/(exited with code \d+|was killed by SIG[A-Z]+)\W+exceeded 512 MiB of memory/);
     expectContained(graded);
   }, RUN_MS);
 
   test.concurrent('huge-file.py cannot write anywhere but its private /tmp, and no file stays', async () => {
-    const graded = await gradeHostile('huge-file.py');
+    const graded = await gradeHostile('huge-file.py', { backend });
     expect(graded.status).toBe('failed');
     expect(graded.message).toMatch(/exited with code 1 \((a file it wrote reached the 64 MiB limit|its private \/tmp is full)/);
     expect(graded.message).toMatch(/Read-only file system/);
@@ -83,7 +92,7 @@ describeJailed('hostile programs are contained and graded for what they do', () 
 
   test.concurrent.each(['daemonize.py', 'daemonize.js'])('%s: the daemon it leaves dies with it, and its port is free', async (fixture) => {
     const port = await getPort();
-    const graded = await gradeHostile(fixture, { orders: { port } });
+    const graded = await gradeHostile(fixture, { backend, orders: { port } });
     expect(graded.status).toBe('failed');
     expect(graded.message).toMatch(/exited with code 0 before it listened/);
     expectContained(graded);
@@ -91,14 +100,14 @@ describeJailed('hostile programs are contained and graded for what they do', () 
   }, RUN_MS);
 
   test.concurrent('ignore-sigterm.py passes, then is gone', async () => {
-    const graded = await gradeHostile('ignore-sigterm.py');
+    const graded = await gradeHostile('ignore-sigterm.py', { backend });
     expect(graded.message).toBe('');
     expect(graded.status).toBe('passed');
     expectContained(graded);
   }, RUN_MS);
 
   test.concurrent('kill-grader.py cannot signal the grader: jest reports, the check passes', async () => {
-    const graded = await gradeHostile('kill-grader.py');
+    const graded = await gradeHostile('kill-grader.py', { backend });
     expect(graded.message).toBe('');
     expect(graded.status).toBe('passed');
     expectContained(graded);
@@ -122,7 +131,7 @@ describeJailed('hostile programs are contained and graded for what they do', () 
 
     test.concurrent('in the sandbox every attempt fails and the check passes', async () => {
       const { files, cleanup } = stage();
-      const graded = await gradeHostile('cheat.py', { orders: files });
+      const graded = await gradeHostile('cheat.py', { backend, orders: files });
       try {
         expect(graded.message).toBe('');
         expect(graded.status).toBe('passed');
@@ -137,7 +146,7 @@ describeJailed('hostile programs are contained and graded for what they do', () 
 
     test.concurrent('control: with GRADER_SANDBOX=off the same program cheats, and the check sees it', async () => {
       const { files, cleanup } = stage();
-      const graded = await gradeHostile('cheat.py', { orders: files, env: { GRADER_SANDBOX: 'off' } });
+      const graded = await gradeHostile('cheat.py', { backend, orders: files, env: { GRADER_SANDBOX: 'off' } });
       try {
         expect(graded.status).toBe('failed');
         expect(graded.message).toMatch(/cheat: succeeded at \[.*read the reference.*forge the grader's results/);
@@ -148,12 +157,12 @@ describeJailed('hostile programs are contained and graded for what they do', () 
   });
 });
 
-describeJailed('graded like a submission (grader/isolation.ts): a private loopback, nothing escapes', () => {
+describeJailed('graded like a submission (grader/isolation.ts): a private loopback, nothing escapes', (backend) => {
   test.concurrent('network-escape.py reaches neither the machine\'s loopback nor its outside address', async () => {
     const outside = await listenEverywhere();
     try {
       const hosts = ['127.0.0.1', ...outsideAddresses()];
-      const graded = await gradeHostile('network-escape.py', { wrapped: true, orders: { outside_hosts: hosts, outside_port: outside.port } });
+      const graded = await gradeHostile('network-escape.py', { backend, wrapped: true, orders: { outside_hosts: hosts, outside_port: outside.port } });
       expect(graded.message).toBe('');
       expect(graded.status).toBe('passed');
       expect(outside.heard()).toEqual([]);
@@ -165,7 +174,7 @@ describeJailed('graded like a submission (grader/isolation.ts): a private loopba
 
   test.concurrent.each(['daemonize.py', 'kill-grader.py', 'fork-bomb.py'])('%s wrapped: same grade, nothing remains', async (fixture) => {
     const port = await getPort();
-    const graded = await gradeHostile(fixture, { wrapped: true, orders: { port } });
+    const graded = await gradeHostile(fixture, { backend, wrapped: true, orders: { port } });
     expect(graded.status).toBe(fixture === 'kill-grader.py' ? 'passed' : 'failed');
     expectContained(graded);
     expect(await canListen(port)).toBe(true);
@@ -181,7 +190,7 @@ describeJailed('graded like a submission (grader/isolation.ts): a private loopba
       await waitUntil(() => holding.size === 2, 60_000);
       writeFileSync(path.join(target, 'go'), '');
     };
-    const [a, b] = await Promise.all([0, 1].map(() => gradeHostile('fixed-port.py', { wrapped: true, orders: { port, hold_until_go: true }, during: watch })));
+    const [a, b] = await Promise.all([0, 1].map(() => gradeHostile('fixed-port.py', { backend, wrapped: true, orders: { port, hold_until_go: true }, during: watch })));
     expect(holding.size).toBe(2);
     for (const graded of [a, b]) {
       expect(graded.message).toBe('');
@@ -191,7 +200,7 @@ describeJailed('graded like a submission (grader/isolation.ts): a private loopba
   }, RUN_MS);
 });
 
-describeJailed('npm run grade: submissions graded side by side on the same port numbers', () => {
+describeJailed('npm run grade: submissions graded side by side on the same port numbers', (backend) => {
   test('two submissions whose servers all take the same fixed port both get every point', async () => {
     const work = mkdtempSync(path.join(tmpdir(), 'hostile-grade-'));
     try {
@@ -205,20 +214,20 @@ describeJailed('npm run grade: submissions graded side by side on the same port 
       }
       const out = path.join(work, 'grades');
       const args = [TSX, 'grade.ts', path.join(work, 'submissions'), '--exercise', 'udp-upper-server', '--jobs', '2', '--out', out];
-      const ran = await new Promise<{ code: number; stdout: string }>((resolve) =>
-        execFile(process.execPath, args, { cwd: REPO, env: { ...process.env, INIT_CWD: REPO }, timeout: 100_000 }, (error, stdout) =>
-          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }),
+      const ran = await new Promise<{ code: number | string; output: string }>((resolve) =>
+        execFile(process.execPath, args, { cwd: REPO, env: { ...process.env, INIT_CWD: REPO, GRADER_SANDBOX: backend }, timeout: WHOLE_GRADING_LIMIT_MS }, (error, stdout, stderr) =>
+          resolve({ code: error ? (error.killed ? `killed after ${WHOLE_GRADING_LIMIT_MS / 1000} s` : Number(error.code ?? 1)) : 0, output: stdout + stderr }),
         ),
       );
-      expect(ran.stdout).toMatch(/isolation: network namespace per submission/);
-      expect(ran.code).toBe(0);
+      expect(ran.output).toMatch(/isolation: network namespace per submission/);
+      expect({ code: ran.code, output: ran.output }).toEqual({ code: 0, output: ran.output });
       const grades = JSON.parse(readFileSync(path.join(out, 'grades.json'), 'utf8'));
       for (const submission of grades.submissions) expect({ name: submission.name, score: submission.score }).toEqual({ name: submission.name, score: submission.max });
       expect(grades.submissions).toHaveLength(2);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
-  }, RUN_MS);
+  }, WHOLE_GRADING_LIMIT_MS + 30_000);
 });
 
 /** A program carrying `marker` listens on TCP `port` in its own network namespace (seen through /proc/PID/net). */
@@ -270,12 +279,3 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** Polls a condition of the process table every 20 ms until it holds or `ms` pass. */
-async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}

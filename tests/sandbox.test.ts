@@ -3,22 +3,24 @@
  * back, how an exit is explained; and, where a jail exists, real programs in it (no repository in
  * sight, the resolver's nested user namespace still works, signals reported as signals).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeExit, fromJailStatus, type ExitFacts } from '../specs/harness/exit-reasons';
-import { launch } from '../specs/harness/launch';
-import { BUILD_CACHE, REPO_ROOT } from '../specs/harness/program';
-import { isJail, jail, LIMITS, pathsFor, rlimitArgs, sandboxSupport } from '../specs/harness/sandbox';
+import { buildCacheDir, REPO_ROOT } from '../specs/harness/program';
+import { fromJailStatus as exitOf } from '../specs/harness/exit-reasons';
+import { pythonExecutable } from '../specs/harness/interpreters';
+import { jail, LIMITS, pathsFor, rlimitArgs, workingJails, type SandboxSupport } from '../specs/harness/sandbox';
 import { detectSandbox } from '../specs/harness/sandbox-support';
+import { waitUntil } from './helpers/wait';
 
 describe('what the jail shows a program', () => {
   const temp = mkdtempSync(path.join(tmpdir(), 'grader-'));
   afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
   test('its folder and built file read-only, the check folders named in its arguments writable, nothing else', () => {
-    const built = path.join(BUILD_CACHE, 'x-0123.cjs');
+    const built = path.join(buildCacheDir(), 'x-0123.cjs');
     const { readable, writable } = pathsFor({
       cwd: '/srv/submission',
       args: [path.join(temp, 'server.sock'), path.join(REPO_ROOT, 'reference', 'udp-upper-server.ts'), '/etc/passwd', 'relative/path', built],
@@ -28,22 +30,36 @@ describe('what the jail shows a program', () => {
   });
 
   test('bubblewrap arguments: namespaces, the folders, the limits, then the command', () => {
-    const jailed = jail({ command: 'python3', args: ['x.py', path.join(temp, 'a')], cwd: temp, inherited: { SECRET: 'x', GRADER_RUN_ID: 'r', LANG: 'C.UTF-8' }, env: { EXTRA: '1' } }, 'userns');
+    const jailed = jail({ command: 'python3', args: ['x.py', path.join(temp, 'a')], cwd: temp, inherited: { SECRET: 'x', GRADER_RUN_ID: 'r', LANG: 'C.UTF-8' }, env: { EXTRA: '1' } }, 'userns', 'bubblewrap');
     expect(jailed.command).toBe('bwrap');
     const args = jailed.args.join(' ');
     expect(args).toMatch(/^--unshare-user --unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try --die-with-parent --new-session /);
     expect(args).toContain('--ro-bind /usr /usr --ro-bind /etc /etc');
     expect(args).toContain(`--perms 1777 --size ${LIMITS.tmpBytes} --tmpfs /tmp`);
     expect(args).toContain(`--bind ${temp} ${temp}`);
-    expect(args).toMatch(new RegExp(`--chdir ${temp} -- prlimit .* -- python3 x.py `));
+    expect(args).toMatch(new RegExp(`--chdir ${temp} --as-pid-1 -- sh -c "\\$@"; exit \\$\\? sh prlimit .* -- ${pythonExecutable()} x.py `));
     expect(jailed.env).toMatchObject({ GRADER_RUN_ID: 'r', LANG: 'C.UTF-8', EXTRA: '1', HOME: '/tmp', TMPDIR: '/tmp' });
     expect(jailed.env.SECRET).toBeUndefined();
   });
 
-  test('root mode runs the program under a user id of its own', () => {
-    const jailed = jail({ command: 'true', args: [], cwd: '/usr', inherited: {}, env: {} }, 'root');
+  test('util-linux arguments: the same view built by jail.sh in fresh namespaces, then the limits and the command', () => {
+    const jailed = jail({ command: 'node', args: ['x.js', path.join(temp, 'a')], cwd: temp, inherited: { SECRET: 'x', LANG: 'C.UTF-8' }, env: {} }, 'userns', 'unshare');
+    expect(jailed.command).toBe('setpriv');
+    const args = jailed.args.join(' ');
+    expect(args).toMatch(/^--pdeathsig KILL -- unshare --map-current-user --keep-caps --pid --fork --kill-child --mount --propagation private --ipc --uts -- sh \S+jail\.sh \S+ ro\S* /);
+    expect(args).toMatch(/ ro \/usr \/usr ro[,a-z]* ro \/etc \/etc ro[,a-z]* proc dev /);
+    expect(args).toContain(`tmpfs /tmp ${LIMITS.tmpBytes}`);
+    expect(args).toContain(`rw ${temp} ${temp}`);
+    // No capability is left to the program: it cannot remount its read-only view.
+    expect(args).toMatch(/ -- setpriv --inh-caps=-all --ambient-caps=-all --no-new-privs -- prlimit .* -- node x\.js /);
+    expect(jailed.env.SECRET).toBeUndefined();
+  });
+
+  test.each(['bubblewrap', 'unshare'] as const)('root mode (%s) runs the program under a user id of its own', (backend) => {
+    const jailed = jail({ command: 'true', args: [], cwd: '/usr', inherited: {}, env: {} }, 'root', backend);
     expect(jailed.args).not.toContain('--unshare-user');
-    expect(jailed.args.join(' ')).toMatch(/-- setpriv --reuid=(\d+) --regid=\1 --clear-groups --no-new-privs -- prlimit /);
+    expect(jailed.args).not.toContain('--map-current-user');
+    expect(jailed.args.join(' ')).toMatch(/ (sh|--) setpriv --reuid=(\d+) --regid=\2 --clear-groups --no-new-privs -- prlimit /);
   });
 
   test('rlimits mode: prlimit only, without the process limit (it would count the grader\'s processes)', () => {
@@ -55,7 +71,15 @@ describe('what the jail shows a program', () => {
   });
 
   test('off: the command as it is, with the whole environment', () => {
-    expect(jail({ command: 'node', args: ['a.js'], cwd: '/tmp', inherited: { A: '1' }, env: { B: '2' } }, 'off')).toEqual({ command: 'node', args: ['a.js'], env: { A: '1', B: '2' }, mode: 'off' });
+    expect(jail({ command: 'node', args: ['a.js'], cwd: '/tmp', inherited: { A: '1' }, env: { B: '2' } }, 'off')).toMatchObject({ command: 'node', args: ['a.js'], env: { A: '1', B: '2' }, mode: 'off' });
+  });
+
+  test('python3 is started as the executable it resolves to (no pyenv shim per start), in every mode', () => {
+    expect(path.isAbsolute(pythonExecutable())).toBe(true);
+    for (const mode of ['off', 'rlimits', 'userns'] as const) {
+      const jailed = jail({ command: 'python3', args: ['a.py'], cwd: '/tmp', inherited: { PATH: '/usr/bin' }, env: {} }, mode, 'unshare');
+      expect([jailed.command, ...jailed.args]).toContain(pythonExecutable());
+    }
   });
 
   test('limits are hard, so the program cannot raise them', () => {
@@ -82,9 +106,24 @@ describe('detection', () => {
 
   test('a refused jail falls back to resource limits, with the reason', () => {
     if (process.platform !== 'linux') return;
-    const found = detectSandbox('userns', () => 'setting up uid map: Permission denied');
+    const found = detectSandbox('unshare', () => 'write failed /proc/self/uid_map: Operation not permitted');
     expect(found.mode).toBe('rlimits');
-    expect(found.reason).toMatch(/bubblewrap in a user namespace failed \(setting up uid map: Permission denied\)/);
+    expect(found.reason).toMatch(/unshare (as root|in a user namespace) failed \(write failed \/proc\/self\/uid_map: Operation not permitted\)/);
+  });
+
+  test('without bubblewrap, the util-linux jail takes over', () => {
+    if (process.platform !== 'linux') return;
+    const found = detectSandbox('auto', (_mode, backend) => (backend === 'bubblewrap' ? 'bwrap: No permissions' : undefined));
+    expect(found.backend).toBe('unshare');
+    expect(found.protections).toEqual(expect.arrayContaining(['PID namespace per program', "private filesystem view (util-linux's unshare)"]));
+    expect(found.reason).toMatch(/bubblewrap/);
+  });
+
+  test('no namespaces at all: resource limits only, and what would fix it', () => {
+    if (process.platform !== 'linux') return;
+    const found = detectSandbox('auto', () => 'unshare failed: Operation not permitted');
+    expect(found.mode).toBe('rlimits');
+    expect(found.reason).toMatch(/docs\/sandbox\.md/);
   });
 
   test('an unknown value is refused, not guessed', () => {
@@ -122,61 +161,66 @@ describe('why a program ended', () => {
   });
 });
 
-// Registered only with a jail: the selftest counts a skipped test as a failure.
-const inJail = isJail(sandboxSupport().mode) ? describe : () => undefined;
+// Registered per jail backend that works here: the selftest counts a skipped test as a failure.
+const jails = workingJails();
+if (jails.length > 0) {
+  describe.each(jails.map((found) => [found.backend!, found] as const))('real programs in the %s jail', (backend, found: SandboxSupport) => {
+    // A folder of their own, as a student program has: the jail shows a program its working folder,
+    // and the repository itself may live under the temporary folder (a CI clone in /tmp).
+    const home = mkdtempSync(path.join(tmpdir(), 'jail-home-'));
+    afterAll(() => rmSync(home, { recursive: true, force: true }));
+    const run = (command: string, args: string[], cwd = home) => {
+      const jailed = jail({ command, args, cwd, inherited: process.env, env: {} }, found.mode, backend);
+      const ran = spawnSync(jailed.command, jailed.args, { cwd, env: jailed.env, encoding: 'utf8', timeout: 10_000 });
+      return { exit: exitOf(ran.status, ran.signal), stdout: ran.stdout, stderr: ran.stderr };
+    };
 
-inJail('real programs in the jail', () => {
-  // A folder of their own, as a student program has: the jail shows a program its working folder,
-  // and the repository itself may live under the temporary folder (a CI clone in /tmp).
-  const home = mkdtempSync(path.join(tmpdir(), 'jail-home-'));
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
-  const run = async (command: string, args: string[], cwd = home) => {
-    const program = launch({ command, args, cwd, label: 'probe' });
-    const exit = await program.waitForExit(10_000);
-    if (!exit) await program.kill();
-    return program;
-  };
+    test("sees neither the repository nor the grader's processes", () => {
+      const ran = run('python3', ['-c', `import os; print(os.path.exists(${JSON.stringify(REPO_ROOT)}), len([p for p in os.listdir('/proc') if p.isdigit()]))`]);
+      expect(ran.stderr).toBe('');
+      // Itself and the jail's PID 1, nothing else.
+      expect(ran.stdout.trim()).toBe('False 2');
+    });
 
-  test('sees neither the repository nor the grader\'s processes', async () => {
-    const program = await run('python3', ['-c', `import os; print(os.path.exists(${JSON.stringify(REPO_ROOT)}), sorted(p for p in os.listdir('/proc') if p.isdigit()))`]);
-    expect(program.describeExit()).toBe('exited with code 0');
-    expect(program.stdout.toString().trim()).toBe("False ['1', '2']");
+    test('cannot write outside its private /tmp, nor undo the read-only view', () => {
+      const ran = run('sh', ['-c', `touch ${home}/x 2>/dev/null && echo wrote; mount -o remount,rw ${home} 2>/dev/null && echo remounted; touch /tmp/x && echo tmp-ok`]);
+      expect(ran.stdout.trim()).toBe('tmp-ok');
+    });
+
+    test("the resolver's own /etc/hosts (a nested user and mount namespace) still works", () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'grader-'));
+      try {
+        const hosts = path.join(dir, 'hosts');
+        writeFileSync(hosts, '127.0.0.3 grader.example\n');
+        const script = 'mount --bind "$0" /etc/hosts && exec getent hosts grader.example';
+        const ran = run('unshare', ['-U', '-r', '-m', 'sh', '-c', script, hosts]);
+        expect(ran.stderr).toBe('');
+        expect(ran.exit).toEqual({ code: 0, signal: null });
+        expect(ran.stdout).toMatch(/^127\.0\.0\.3\s+grader\.example/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('a grader process killed outright (SIGKILL, no cleanup) takes its programs with it, daemons too', async () => {
+      const seconds = `777.${Date.now() % 100000}`; // a sleep no one else runs: how /proc finds it
+      const script = [
+        "require('esbuild-register/dist/node').register();",
+        `const program = require(${JSON.stringify(path.join(REPO_ROOT, 'specs', 'harness', 'launch'))}).launch({ command: 'sh', args: ['-c', 'setsid sleep ${seconds} & echo ready; wait'], cwd: '/tmp', label: 'daemon' });`,
+        "setInterval(() => program.stdout.toString().includes('ready') && process.kill(process.pid, 'SIGKILL'), 20);",
+      ].join('\n');
+      const grader = spawn(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: 'ignore', env: { ...process.env, GRADER_SANDBOX: backend } });
+      const ended = await new Promise<NodeJS.Signals | null>((resolve) => grader.once('exit', (_code, signal) => resolve(signal)));
+      expect(ended).toBe('SIGKILL');
+      const sleeping = () => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(`sleep ${seconds}`));
+      // The kernel takes the jail down as the grader dies; give it a moment, with a deadline.
+      await waitUntil(() => sleeping().length === 0, 5000);
+      expect(sleeping()).toEqual([]);
+    }, 30_000); // starting a node process that loads the harness takes seconds on a busy machine
+
+    test('a signal that ends the program is reported as that signal', () => {
+      const ran = run('sh', ['-c', 'kill -SEGV $$']);
+      expect(ran.exit).toEqual({ code: null, signal: 'SIGSEGV' });
+    });
   });
-
-  test("the resolver's own /etc/hosts (a nested user and mount namespace) still works", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'grader-'));
-    try {
-      const hosts = path.join(dir, 'hosts');
-      writeFileSync(hosts, '127.0.0.3 grader.example\n');
-      const script = 'mount --bind "$0" /etc/hosts && exec getent hosts grader.example';
-      const program = await run('unshare', ['-U', '-r', '-m', 'sh', '-c', script, hosts]);
-      expect(program.describeExit()).toBe('exited with code 0');
-      expect(program.stdout.toString()).toMatch(/^127\.0\.0\.3\s+grader\.example/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  test('a grader process killed outright (SIGKILL, no cleanup) takes its programs with it, daemons too', async () => {
-    const seconds = `777.${Date.now() % 100000}`; // a sleep no one else runs: how /proc finds it
-    const script = [
-      "require('esbuild-register/dist/node').register();",
-      `const program = require(${JSON.stringify(path.join(REPO_ROOT, 'specs', 'harness', 'launch'))}).launch({ command: 'sh', args: ['-c', 'setsid sleep ${seconds} & echo ready; wait'], cwd: '/tmp', label: 'daemon' });`,
-      "setInterval(() => program.stdout.toString().includes('ready') && process.kill(process.pid, 'SIGKILL'), 20);",
-    ].join('\n');
-    const grader = spawn(process.execPath, ['-e', script], { cwd: REPO_ROOT, stdio: 'ignore' });
-    const ended = await new Promise<NodeJS.Signals | null>((resolve) => grader.once('exit', (_code, signal) => resolve(signal)));
-    expect(ended).toBe('SIGKILL');
-    const sleeping = () => execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(`sleep ${seconds}`));
-    // The kernel takes the jail down as the grader dies; give it a moment, with a deadline.
-    const deadline = Date.now() + 5000;
-    while (sleeping().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(sleeping()).toEqual([]);
-  });
-
-  test('a signal that ends the program is reported as that signal', async () => {
-    const program = await run('sh', ['-c', 'kill -SEGV $$']);
-    expect(program.exit).toEqual({ code: null, signal: 'SIGSEGV' });
-    expect(program.describeExit()).toBe('was killed: crashed: segmentation fault (SIGSEGV)');
-  });
-});
+}

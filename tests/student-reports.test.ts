@@ -1,6 +1,9 @@
 import type { CheckResult, ExerciseResult } from '../specs/harness/results';
 import { escapeData, escapeProperty, exerciseAnnotations, workflowCommand } from '../grader/report/annotations';
 import { summaryMarkdown } from '../grader/report/summary';
+import { feedbackMarkdown } from '../grader/report/feedback';
+import { notRunSummary } from '../grader/report/student-view';
+import { formatScores } from '../specs/harness/score-reporter';
 import { judge, parseMinScore, policyFromEnv } from '../grader/ci/policy';
 
 const check = (id: string, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({
@@ -141,5 +144,37 @@ describe('pass/fail policy', () => {
   test('report only', () => {
     expect(judge(sample, 0, 6, policyFromEnv({ GRADER_ALLOW_FAILING: '1' })).passed).toBe(true);
     expect(() => policyFromEnv({ GRADER_ALLOW_FAILING: 'maybe' })).toThrow(/true or false/);
+  });
+});
+
+describe('checks not run because another found the root cause (student-view.ts)', () => {
+  const notRun = (id: string) => ({
+    id,
+    title: `check ${id}`,
+    points: 0,
+    maxPoints: 1,
+    hidden: false,
+    status: 'failed' as const,
+    message: 'Not run: in the check "replies to a datagram" [uppercase] the program did not start as a server; fix that first.\n  there: udp-upper-server.py sits idle',
+  });
+  const exercise = (rootHidden: boolean) => ({
+    id: 'udp-upper-server',
+    attempted: true,
+    score: 0,
+    max: 4,
+    checks: [{ ...notRun('uppercase'), hidden: rootHidden, message: 'udp-upper-server.py sits idle (for 2 s) without listening' }, notRun('a'), notRun('b'), notRun('c')],
+  });
+
+  test('are said once, with the root cause, in the feedback, the CI summary and the terminal', () => {
+    const line = '3 checks not run: in the check "replies to a datagram" the program did not start as a server; fix this first.';
+    expect(notRunSummary(exercise(false))).toBe(line);
+    const result = { name: 'x', score: 0, max: 4, exercises: [exercise(false)], gradedAt: '', durationMs: 0 };
+    expect(feedbackMarkdown(result)).toContain(`**${line}**`);
+    expect(summaryMarkdown(result)).toContain('3 checks not run');
+    expect(formatScores([exercise(false)])).toContain(line);
+  });
+
+  test('never name a hidden root check', () => {
+    expect(notRunSummary(exercise(true))).toBe('3 checks not run: in a hidden check the program did not start as a server; fix this first.');
   });
 });

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { runCLI } from 'jest';
+import { buildArgv } from 'jest-cli';
 import { exerciseResults, type ExerciseResult } from '../../specs/harness/results';
 import { REPO_ROOT, specPathPattern } from '../cli/exercises';
 
@@ -24,13 +25,7 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<Exercise
   else delete process.env.GRADER_HIDDEN;
   // The Markdown summary is written by the caller, with the pass/fail verdict in it.
   delete process.env.GRADER_SUMMARY_FILE;
-  const argv = {
-    $0: 'ci-grade',
-    _: [],
-    config: path.join(REPO_ROOT, 'jest.config.ts'),
-    ci: true,
-    ...(options.exercises.length ? { testPathPatterns: [specPathPattern(options.exercises)] } : {}),
-  };
-  const { results } = await runCLI(argv as Parameters<typeof runCLI>[0], [REPO_ROOT]);
+  const argv = await buildArgv(['--config', path.join(REPO_ROOT, 'jest.config.ts'), '--ci', ...(options.exercises.length ? ['--testPathPatterns', specPathPattern(options.exercises)] : [])]);
+  const { results } = await runCLI({ ...argv, $0: 'ci-grade' }, [REPO_ROOT]);
   return exerciseResults(results, target);
 }

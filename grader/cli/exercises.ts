@@ -2,17 +2,13 @@
  * Exercise IDs on the command line: which exist (one spec each), a clear error for a mistyped one,
  * and the jest path pattern that selects their specs.
  */
-import { readdirSync } from 'node:fs';
+import { exerciseIds } from '../../specs/harness/exercise-list';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const SPECS = path.join(REPO_ROOT, 'specs');
 
 export function knownExercises(): string[] {
-  return readdirSync(SPECS)
-    .filter((f) => f.endsWith('.spec.ts'))
-    .map((f) => f.slice(0, -'.spec.ts'.length))
-    .sort();
+  return exerciseIds();
 }
 
 /** Accepts `udp-client`, `exercise/udp-client` and comma-separated lists; throws on an unknown ID. */

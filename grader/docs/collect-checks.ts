@@ -3,16 +3,18 @@
  * with hidden checks on, so every check is registered as a skipped "not attempted" test whose name
  * carries its id, points and visibility (titles.ts's parseCheckTitle reads them back). Nothing is started, nothing is judged.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runCLI } from 'jest';
 import { REPO_ROOT } from '../cli/exercises';
 import { exerciseIdOf } from '../../specs/harness/results';
+import { runTempFolder } from '../../specs/harness/run-temp';
 import { parseCheckTitle, type CheckMeta } from '../../specs/harness/titles';
 
 export async function collectChecks(): Promise<Map<string, CheckMeta[]>> {
-  const empty = mkdtempSync(path.join(tmpdir(), 'grader-docs-'));
+  const temp = runTempFolder('grader-docs-');
+  const empty = path.join(temp, 'student');
+  mkdirSync(empty);
   const saved = { target: process.env.GRADER_TARGET, hidden: process.env.GRADER_HIDDEN };
   process.env.GRADER_TARGET = empty;
   process.env.GRADER_HIDDEN = '1';
@@ -36,7 +38,7 @@ export async function collectChecks(): Promise<Map<string, CheckMeta[]>> {
   } finally {
     restore('GRADER_TARGET', saved.target);
     restore('GRADER_HIDDEN', saved.hidden);
-    rmSync(empty, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
   }
 }
 

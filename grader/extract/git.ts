@@ -4,10 +4,10 @@
  * run filters and hooks the repository's own config could name. No system or user config is read.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { runTempFolder } from '../../specs/harness/run-temp';
 import { SubmissionError, type Limits } from '../limits';
 import { ExtractionSink, type EntryType } from './sink';
 
@@ -64,7 +64,7 @@ const typeOf = (mode: string): EntryType => (mode === '120000' ? 'symlink' : mod
 
 export async function exportGitHead(repo: string, dest: string, limits: Limits): Promise<void> {
   // A user config of our own: trust this repository whoever owns it, and nothing else from outside.
-  const configDir = mkdtempSync(path.join(tmpdir(), 'grade-git-'));
+  const configDir = runTempFolder('grade-git-');
   const config = path.join(configDir, 'gitconfig');
   writeFileSync(config, '[safe]\n\tdirectory = *\n');
   try {

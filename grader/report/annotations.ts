@@ -4,7 +4,7 @@
  * workflow commands (the same as @actions/core): in the message %, \r and \n; in a property also : and ,.
  */
 import type { ExerciseResult } from '../../specs/harness/results';
-import { describeFailures, headline, hintOf, studentView } from './student-view';
+import { describeFailures, headline, hintOf, studentMessage, studentView } from './student-view';
 import { formatPoints } from './summary';
 
 /** Kept well under GitHub's size limit; the full messages are in the step summary. */
@@ -49,8 +49,9 @@ export function exerciseAnnotations(exercises: ExerciseResult[], fileOf: (exerci
     if (view.problem) lines.push(view.problem);
     for (const check of view.failing) {
       lines.push(`✗ ${check.title} [${check.id}, ${formatPoints(check.maxPoints)} pt]`);
-      const hint = hintOf(check.message);
-      lines.push(`    ${headline(check.message)}`, ...(hint ? [`    hint: ${hint}`] : []));
+      const message = studentMessage(check);
+      const hint = hintOf(message);
+      lines.push(`    ${headline(message)}`, ...(hint ? [`    hint: ${hint}`] : []));
     }
     if (view.hiddenFailing) lines.push(`✗ ${view.hiddenFailing} hidden check(s) (not described)`);
     const file = fileOf(exercise.id);

@@ -4,6 +4,7 @@
  * titles and messages never appear, so feedback cannot leak what they test.
  */
 import type { CheckResult, ExerciseResult, SubmissionResult } from '../../specs/harness/results';
+import { notRunSummary, studentMessage, studentText } from './student-view';
 
 const points = (n: number) => `${n} pt${n === 1 ? '' : 's'}`;
 
@@ -29,8 +30,9 @@ const MARK: Record<CheckResult['status'], string> = {
 
 function visibleCheck(check: CheckResult): string {
   const line = `- ${MARK[check.status]} ${escapeMarkdown(check.title)} — ${check.points}/${points(check.maxPoints)}${check.status === 'passed' ? '' : ` (${check.status})`}`;
-  if (!check.message || check.status === 'passed') return line;
-  return `${line}\n\n${codeBlock(check.message).replace(/^/gm, '  ')}\n`;
+  const message = studentMessage(check);
+  if (!message || check.status === 'passed') return line;
+  return `${line}\n\n${codeBlock(message).replace(/^/gm, '  ')}\n`;
 }
 
 function hiddenSummary(hidden: CheckResult[]): string {
@@ -44,8 +46,10 @@ function hiddenSummary(hidden: CheckResult[]): string {
 function exerciseSection(exercise: ExerciseResult): string {
   const lines = [`## ${exercise.id}: ${exercise.score}/${points(exercise.max)}`, ''];
   if (!exercise.attempted) lines.push(`Not attempted: ${escapeMarkdown(exercise.reason ?? '')}`, '');
-  else if (exercise.reason) lines.push('The checks could not run:', '', codeBlock(exercise.reason), '');
+  else if (exercise.reason) lines.push('The checks could not run:', '', codeBlock(studentText(exercise.reason)), '');
   const visible = exercise.checks.filter((c) => !c.hidden);
+  const notRun = exercise.attempted ? notRunSummary(exercise) : undefined;
+  if (notRun) lines.push(`**${escapeMarkdown(notRun)}**`, '');
   if (exercise.attempted) lines.push(...visible.map(visibleCheck));
   const hidden = hiddenSummary(exercise.checks.filter((c) => c.hidden));
   if (hidden) lines.push(hidden);
@@ -54,7 +58,7 @@ function exerciseSection(exercise: ExerciseResult): string {
 
 export function feedbackMarkdown(result: SubmissionResult): string {
   const lines = [`# Feedback: ${escapeMarkdown(result.name)}`, '', `**Total: ${result.score}/${points(result.max)}**`, ''];
-  if (result.error) lines.push('Your submission could not be graded completely:', '', codeBlock(result.error), '');
+  if (result.error) lines.push('Your submission could not be graded completely:', '', codeBlock(studentText(result.error)), '');
   if (result.exercises.length > 1) {
     lines.push('| Exercise | Score |', '|---|---:|');
     for (const e of result.exercises) lines.push(`| ${e.id} | ${e.attempted ? `${e.score}/${e.max}` : `not attempted (0/${e.max})`} |`);

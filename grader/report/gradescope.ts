@@ -4,6 +4,7 @@
  * once the TA publishes the grades.
  */
 import type { SubmissionResult } from '../../specs/harness/results';
+import { studentMessage, studentText } from './student-view';
 
 export interface GradescopeTest {
   name: string;
@@ -27,7 +28,12 @@ export interface GradescopeResults {
 export function gradescopeResults(result: SubmissionResult): GradescopeResults {
   const tests = result.exercises.flatMap((exercise, i) =>
     exercise.checks.map((check, j): GradescopeTest => {
-      const output = check.status === 'passed' ? undefined : check.status === 'not attempted' ? `not attempted: ${exercise.reason ?? ''}` : (check.message ?? exercise.reason ?? check.status);
+      const output =
+        check.status === 'passed'
+          ? undefined
+          : check.status === 'not attempted'
+            ? `not attempted: ${exercise.reason ?? ''}`
+            : (studentMessage(check) ?? (exercise.reason !== undefined ? studentText(exercise.reason) : check.status));
       return {
         name: `${exercise.id}: ${check.title}`,
         number: `${i + 1}.${j + 1}`,
@@ -44,7 +50,7 @@ export function gradescopeResults(result: SubmissionResult): GradescopeResults {
   return {
     score: result.score,
     execution_time: Math.round(result.durationMs / 1000),
-    output: result.error ? `The submission could not be graded completely: ${result.error}\n\n${summary}` : summary,
+    output: result.error ? `The submission could not be graded completely: ${studentText(result.error)}\n\n${summary}` : summary,
     stdout_visibility: 'hidden',
     tests,
   };

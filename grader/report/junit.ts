@@ -5,6 +5,7 @@
  */
 import type { CheckResult, ExerciseResult, SubmissionResult } from '../../specs/harness/results';
 import { checkTitle } from '../../specs/harness/titles';
+import { studentMessage, studentText } from './student-view';
 
 // XML 1.0 allows tab, newline, carriage return and everything from U+0020 except lone surrogates and U+FFFE/U+FFFF.
 const NOT_XML = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -37,7 +38,8 @@ function counts(checks: CheckResult[]) {
 
 function testcase(exercise: ExerciseResult, check: CheckResult): string {
   const head = `    <testcase${attrs({ classname: exercise.id, name: checkTitle({ id: check.id, title: check.title, points: check.maxPoints, hidden: check.hidden }), time: seconds(check.ms) })}`;
-  const message = check.message ?? exercise.reason ?? '';
+  // Also a student's artifact in CI: an error of the grading says so plainly (grades.json keeps the detail).
+  const message = check.status === 'error' ? (studentMessage(check) ?? studentText(exercise.reason ?? '')) : (check.message ?? exercise.reason ?? '');
   const firstLine = message.split('\n')[0];
   switch (check.status) {
     case 'passed':
@@ -59,7 +61,7 @@ function testsuite(exercise: ExerciseResult, timestamp: string): string {
   const properties = [
     `      <property${attrs({ name: 'score', value: exercise.score })}/>`,
     `      <property${attrs({ name: 'max', value: exercise.max })}/>`,
-    ...(exercise.reason ? [`      <property${attrs({ name: 'reason', value: exercise.reason })}/>`] : []),
+    ...(exercise.reason ? [`      <property${attrs({ name: 'reason', value: studentText(exercise.reason) })}/>`] : []),
   ];
   return [open, '    <properties>', ...properties, '    </properties>', ...exercise.checks.map((c) => testcase(exercise, c)), '  </testsuite>'].join('\n');
 }
@@ -72,7 +74,7 @@ export function junitXml(result: SubmissionResult): string {
     suites.push(
       `  <testsuite${attrs({ name: 'grading', tests: 1, failures: 0, errors: 1, skipped: 0, time: seconds(result.durationMs), timestamp: result.gradedAt })}>\n` +
         `    <testcase${attrs({ classname: 'grading', name: 'the submission could be graded', time: seconds(result.durationMs) })}>\n` +
-        `      <error${attrs({ message: result.error.split('\n')[0], type: 'GradingError' })}>${xmlText(result.error)}</error>\n    </testcase>\n  </testsuite>`,
+        `      <error${attrs({ message: studentText(result.error).split('\n')[0], type: 'GradingError' })}>${xmlText(studentText(result.error))}</error>\n    </testcase>\n  </testsuite>`,
     );
   }
   const total = result.error && checks.length === 0 ? { tests: 1, failures: 0, errors: 1, skipped: 0 } : counts(checks);

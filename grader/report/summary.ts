@@ -5,7 +5,7 @@
  */
 import type { CheckResult, ExerciseResult, SubmissionResult } from '../../specs/harness/results';
 import { codeBlock } from './feedback';
-import { describeFailures, hintOf, plural, studentView, type StudentView } from './student-view';
+import { describeFailures, hintOf, notRunSummary, plural, studentMessage, studentView, type StudentView } from './student-view';
 
 export interface SummaryOptions {
   /** Heading; default "Autograder". */
@@ -31,6 +31,8 @@ export function summaryMarkdown(result: Pick<SubmissionResult, 'score' | 'max' |
     if (view.outcome !== 'failed') continue;
     out.push(`### ❌ ${exercise.id}: ${formatPoints(exercise.score)} / ${formatPoints(exercise.max)}`, '');
     if (view.problem) out.push(...messageBlock('The checks could not run', view.problem), '');
+    const notRun = notRunSummary(exercise);
+    if (notRun) out.push(`**${escapeInline(notRun)}**`, '');
     for (const check of view.failing) out.push(...failingCheck(check));
     if (view.hiddenFailing) out.push(`${plural(view.hiddenFailing, 'hidden check')} also failed (hidden checks are not described).`, '');
   }
@@ -68,7 +70,7 @@ function resultCell(exercise: ExerciseResult, view: StudentView): string {
 
 function failingCheck(check: CheckResult): string[] {
   const heading = `**✗ ${escapeInline(check.title)}** (\`${check.id}\`, ${plural(check.maxPoints, 'point')})`;
-  const message = check.message ?? (check.status === 'error' ? 'The check could not run.' : 'No message.');
+  const message = studentMessage(check) ?? (check.status === 'error' ? 'The check could not run.' : 'No message.');
   const hint = hintOf(message);
   return [...messageBlock(hint ? `${heading}<br>💡 ${escapeInline(hint)}` : heading, message), ''];
 }

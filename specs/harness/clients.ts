@@ -1,11 +1,13 @@
 /**
- * Clients that talk to a student's server over real sockets, every wait bounded by a deadline.
+ * Clients that talk to a student's server over real sockets, every wait bounded by a deadline
+ * (fair-timer.ts: the machine's load does not shorten it).
  * Reads never throw on a timeout: they return what arrived and how the wait ended, so the spec can
  * say exactly what came back.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { onCleanup } from './cleanup';
+import { fairTimeout } from './fair-timer';
 
 export interface Endpoint {
   host: string;
@@ -28,6 +30,8 @@ export class TcpConnection {
   private ended = false;
   private error: string | undefined;
   private waiters = new Set<() => void>();
+  /** When the peer closed or reset the connection (Date.now()), if it did. */
+  hungUpAt: number | undefined;
 
   private constructor(readonly socket: net.Socket) {
     onCleanup(() => socket.destroy());
@@ -38,10 +42,12 @@ export class TcpConnection {
     });
     socket.on('end', () => {
       this.ended = true;
+      this.hungUpAt ??= Date.now();
       this.wake();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       this.error = error.code ?? error.message;
+      this.hungUpAt ??= Date.now();
       this.wake();
     });
     socket.on('close', () => this.wake());
@@ -52,17 +58,17 @@ export class TcpConnection {
     return new Promise((resolve, reject) => {
       const socket = net.connect(target as net.NetConnectOpts);
       const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
-      const timer = setTimeout(() => {
+      const cancel = fairTimeout(() => {
         socket.destroy();
         reject(new Error(`could not connect to ${where} within ${timeoutMs} ms`));
       }, timeoutMs);
       socket.once('connect', () => {
-        clearTimeout(timer);
+        cancel();
         socket.removeAllListeners('error');
         resolve(new TcpConnection(socket));
       });
       socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
+        cancel();
         reject(new Error(`could not connect to ${where}: ${error.code ?? error.message}`));
       });
     });
@@ -106,14 +112,14 @@ export class TcpConnection {
     const started = Date.now();
     return new Promise((resolve) => {
       const finish = (timedOut: boolean) => {
-        clearTimeout(timer);
+        cancel();
         this.waiters.delete(check);
         resolve({ data: this.data, ended: this.ended, error: this.error, timedOut, ms: Date.now() - started });
       };
       const check = () => {
         if (done(this.data) || this.ended || this.error || this.socket.destroyed) finish(false);
       };
-      const timer = setTimeout(() => finish(true), timeoutMs);
+      const cancel = fairTimeout(() => finish(true), timeoutMs);
       this.waiters.add(check);
       check();
     });
@@ -174,9 +180,9 @@ export class UdpSocket {
   async receive(timeoutMs = 2000): Promise<Datagram | undefined> {
     if (this.queue.length === 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, timeoutMs);
+        const cancel = fairTimeout(done, timeoutMs);
         function done() {
-          clearTimeout(timer);
+          cancel();
           resolve();
         }
         this.waiter = done;

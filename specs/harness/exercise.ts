@@ -3,16 +3,22 @@
  * titles.ts, and gives each check a `CheckRun` that starts the student's program, waits for it, and
  * cleans up (programs killed with their process group, sockets closed) whatever the check did.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import getPort from 'get-port';
 import pRetry from 'p-retry';
-import { onCleanup, runCleanups } from './cleanup';
+import { onCleanup, runCleanups, withCleanups } from './cleanup';
 import { CheckFailure } from './expect';
-import { launch, type ExitInfo, type Launched } from './launch';
-import { findProgram, type FoundProgram } from './program';
+import { CheckGate } from './check-gate';
+import { CheckScheduler } from './check-scheduler';
+import { checksAtOnce } from './exercise-list';
+import { heldBackMs } from './fair-timer';
+import { GraderError } from './grader-error';
+import { launch, OWN_CLOCK_WALL_CAP, type ExitInfo, type Launched } from './launch';
+import { findProgram, targetDir, type FoundProgram, type Program } from './program';
 import { NotReadyError, waitForListener, describeListener } from './ready';
+import { LOAD_FAILURE_TITLE } from './results';
+import { runTempFolder } from './run-temp';
 import { checkTitle, skippedTitle, type CheckMeta } from './titles';
 
 export { type CheckMeta } from './titles';
@@ -48,6 +54,13 @@ export interface RunResult {
 
 /** Ports outside Linux's ephemeral range (32768-60999), so they never collide with clients' ports. */
 const PORT_RANGE = [20000, 32767] as const;
+/**
+ * jest's limit for a check unless it sets its own. Every wait of a check is bounded well within it
+ * (OWN_CLOCK_WALL_CAP times its length at most): reaching it means the grading could not keep time.
+ */
+const CHECK_TIME_LIMIT_MS = 60_000;
+/** jest's limit for a check: both attempts (side by side, then alone) and the wait for the turn alone. */
+export const checkJestLimitMs = (timeoutMs = CHECK_TIME_LIMIT_MS): number => 3 * timeoutMs;
 
 export function hiddenChecksEnabled(): boolean {
   const fromGlobal = (globalThis as { GRADER_HIDDEN?: boolean }).GRADER_HIDDEN;
@@ -55,11 +68,22 @@ export function hiddenChecksEnabled(): boolean {
 }
 
 export function exercise(id: string, define: (checks: { check: (meta: Check, body: (t: CheckRun) => Promise<void>) => void }) => void): void {
-  const program = findProgram(id);
+  const { program, unusable } = programOf(id);
+  const gate = gateOf(id);
   describe(id, () => {
     afterEach(async () => {
       await runCleanups();
     });
+    try {
+      registerChecks();
+    } catch (error) {
+      // Told as the exercise's own failure to load, not a crash of the whole test file (which may hold other exercises).
+      test(LOAD_FAILURE_TITLE, () => {
+        throw error;
+      });
+    }
+  });
+  function registerChecks(): void {
     define({
       check(meta, body) {
         if (meta.hidden && !hiddenChecksEnabled()) return;
@@ -72,23 +96,106 @@ export function exercise(id: string, define: (checks: { check: (meta: Check, bod
           test.skip(skippedTitle(meta, 'skipped', meta.skip), () => undefined);
           return;
         }
-        test(title, () => runCheck(new CheckRun(program, meta), body), meta.timeoutMs ?? 20_000);
+        const timeoutMs = meta.timeoutMs ?? CHECK_TIME_LIMIT_MS;
+        const attempt = (alone: boolean) => withCleanups(() => runCheck(new CheckRun(program, meta, alone), body, timeoutMs));
+        // The checks of an exercise are independent (each starts its own program on its own port): they
+        // run side by side, and a failure that running side by side may have caused is confirmed alone.
+        const scheduled = scheduler.add(`${id} ${title}`, () => (unusable ? Promise.reject(new CheckFailure(unusable)) : sideBySideThenAlone(gate, meta, attempt)));
+        test(title, scheduled, checkJestLimitMs(timeoutMs));
       },
     });
-  });
+  }
 }
 
-async function runCheck(run: CheckRun, body: (t: CheckRun) => Promise<void>): Promise<void> {
+/** The exercise's program; a run.json it cannot be found from fails every check (the student's to fix, not a crash of the grading). */
+function programOf(id: string): { program: Program; unusable?: string } {
+  try {
+    return { program: findProgram(id) };
+  } catch (error) {
+    if ((error as Error)?.name !== 'ManifestError') throw error;
+    const program: FoundProgram = { attempted: true, exercise: id, source: 'run.json', language: 'manifest', cwd: targetDir(), command: '', args: [] };
+    return { program, unusable: (error as Error).message };
+  }
+}
+
+/** Every check of this test file (one spec, or the entry's several), started side by side. */
+const scheduler = new CheckScheduler(checksAtOnce);
+/** Per exercise: several exercises may share this module (the entry, exercise-list.ts). */
+const gates = new Map<string, CheckGate>();
+function gateOf(id: string): CheckGate {
+  if (!gates.has(id)) gates.set(id, new CheckGate());
+  return gates.get(id)!;
+}
+/** Held back by load longer than this during a check, its failure is confirmed alone. */
+const LOADED_MS = 100;
+
+/**
+ * Runs a check beside the others; when it fails in a way the others or the machine's load may have
+ * caused (a port or file collision between two instances of the program, the grader or the program
+ * held back by load, a grading error), runs it once more alone, and that run decides.
+ */
+async function sideBySideThenAlone(gate: CheckGate, meta: Check, attempt: (alone: boolean) => Promise<void>): Promise<void> {
+  const held = heldBackMs();
+  try {
+    await gate.runShared(() => attempt(false));
+  } catch (error) {
+    if (!(error instanceof GraderError) && !collided(error) && heldBackMs() - held < LOADED_MS) throw error;
+    await gate.runAlone(() => {
+      // Its own start failure is what this run confirms (or not): it must not stop it.
+      for (const [how, failure] of startFailures) if (failure.check === meta) startFailures.delete(how);
+      return attempt(true);
+    });
+  }
+}
+
+/** Signs in a failure that another instance of the program held something it wanted (a fixed port, say). */
+function collided(error: unknown): boolean {
+  return error instanceof CheckFailure && COLLISION.test(error.message);
+}
+
+async function runCheck(run: CheckRun, body: (t: CheckRun) => Promise<void>, timeoutMs: number): Promise<void> {
+  if (run.program.graderError) throw new GraderError(`${run.program.source} could not be built, for a reason that is not in the program: ${run.program.graderError}`);
   if (run.program.buildError) throw new CheckFailure(`${run.program.source} could not be built.\n${run.program.buildError}`);
   try {
-    await body(run);
+    await beforeDeadline(body(run), checkDeadline(timeoutMs));
   } catch (error) {
     throw explain(error, run);
   }
 }
 
-/** Adds what the student's programs printed to a failure, and turns harness errors into CheckFailures. */
+/** The check's own deadline: a little before jest's, so that running out of time is told as what it is. */
+export function checkDeadline(timeoutMs: number): number {
+  return timeoutMs - Math.min(1000, timeoutMs / 10);
+}
+
+/**
+ * The check's waits are all bounded well within its time limit: a check still running at the limit
+ * means the grading could not keep time (an overloaded machine, a harness bug), not a wrong program.
+ */
+function beforeDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new GraderError(`the check did not finish within ${Math.round(ms / 100) / 10} s, the grader's time limit for it (the machine may have been too busy)`)), ms);
+  });
+  work.catch(() => undefined); // still running past the deadline: its later failure is nobody's
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * JavaScript's own errors in the check's code are bugs of the harness, not answers of the program.
+ * By name: Node's own errors come from another realm than jest's sandbox, where instanceof fails.
+ */
+const HARNESS_BUGS = new Set(['TypeError', 'ReferenceError', 'SyntaxError', 'EvalError']);
+/** Failures of the machine the grader runs on (a socket error such as ECONNRESET is the program's). */
+const MACHINE_FAILURES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EMFILE', 'ENFILE', 'ENOMEM', 'EIO']);
+
+/** Adds what the student's programs printed to a failure, and turns harness errors into CheckFailures (or GraderErrors: the grading's own). */
 function explain(error: unknown, run: CheckRun): Error {
+  if (error instanceof GraderError) return error;
+  const name = (error as Error | undefined)?.name;
+  if (typeof name === 'string' && HARNESS_BUGS.has(name)) return new GraderError(`the check's code failed: ${(error as Error).message}`, { cause: error });
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code && MACHINE_FAILURES.has(code)) return new GraderError(`the machine failed the grader: ${(error as Error).message}`, { cause: error });
   if (error instanceof NotReadyError) return new CheckFailure(error.message);
   const message = error instanceof CheckFailure ? error.message : `The check could not complete: ${(error as Error)?.message ?? error}`;
   // Checks that run a tool many times (netutil) already quote each run: show the last few only.
@@ -102,10 +209,14 @@ function explain(error: unknown, run: CheckRun): Error {
 
 export class CheckRun {
   readonly launched: Launched[] = [];
+  /** Made when jest starts the check: its limit (meta.timeoutMs) counts from here. */
+  private readonly began = Date.now();
 
   constructor(
     readonly program: FoundProgram,
     readonly meta: Check,
+    /** This run confirms, alone, a failure seen beside other checks: it must observe anew, sharing nothing. */
+    readonly alone = false,
   ) {}
 
   /**
@@ -126,11 +237,22 @@ export class CheckRun {
     return started;
   }
 
-  /** Runs the program to its end (clients, command-line tools); killed at `timeoutMs`. */
+  /**
+   * Runs the program to its end (clients, command-line tools); killed once it has run `timeoutMs`
+   * of its own clock (time spent waiting for a CPU on a busy machine is not counted).
+   */
   async run(args: string[], timeoutMs = 10_000, options: StartOptions = {}): Promise<RunResult> {
     const program = this.start(args, options);
-    const exit = await program.waitForExit(timeoutMs);
-    if (!exit) await program.kill();
+    const exit = await program.waitForExit(timeoutMs, 'own', this.wallCapMs(timeoutMs));
+    if (!exit) {
+      const [own, wall] = [program.ownMs(), Date.now() - program.startedAt];
+      if (own < timeoutMs) {
+        // Still running, but the machine never gave it its time: the grading's failure, graded again later.
+        await program.kill('stopped by the grader: the machine was too busy');
+        throw new GraderError(`${this.program.source} had only ${Math.round(own / 100) / 10} s of its own time in ${Math.round(wall / 100) / 10} s: the machine was too busy to judge whether it hangs`);
+      }
+      await program.kill(`still running after ${timeoutMs / 1000} s`);
+    }
     return {
       exit,
       timedOut: !exit,
@@ -153,32 +275,72 @@ export class CheckRun {
    * lost to a port taken in the meantime by another process is retried on a new port.
    */
   async startServer(protocol: 'tcp' | 'udp', host = '127.0.0.1', readyTimeoutMs = 5000): Promise<ServerHandle> {
-    return pRetry(
-      async () => {
-        const port = await this.freePort();
-        const program = this.start([host, String(port)]);
-        await waitForListener(program, { protocol, host, port }, readyTimeoutMs);
-        return { host, port, program, where: describeListener({ protocol, host, port }) };
-      },
-      { retries: 2, minTimeout: 0, shouldRetry: ({ error }) => lostPortRace(error, this.launched.at(-1)) },
+    return this.onceStartable(`${protocol} ${host}`, () =>
+      pRetry(
+        async () => {
+          const port = await this.freePort();
+          const program = this.start([host, String(port)]);
+          await waitForListener(program, { protocol, host, port }, readyTimeoutMs, this.wallCapMs(readyTimeoutMs));
+          return { host, port, program, where: describeListener({ protocol, host, port }) };
+        },
+        { retries: 2, minTimeout: 0, shouldRetry: ({ error }) => lostPortRace(error, this.launched.at(-1)) },
+      ),
     );
   }
 
   /** Starts the program as a Unix-socket server at a fresh path (or `socketPath`) and waits until it listens. */
-  async startUnixServer(socketPath = path.join(this.tempDir(), 'server.sock'), readyTimeoutMs = 5000): Promise<{ path: string; program: Launched; where: string }> {
-    const program = this.start([socketPath]);
-    await waitForListener(program, { protocol: 'unix', path: socketPath }, readyTimeoutMs);
-    return { path: socketPath, program, where: describeListener({ protocol: 'unix', path: socketPath }) };
+  async startUnixServer(socketPath?: string, readyTimeoutMs = 5000): Promise<{ path: string; program: Launched; where: string }> {
+    const start = async () => {
+      const at = socketPath ?? path.join(this.tempDir(), 'server.sock');
+      const program = this.start([at]);
+      await waitForListener(program, { protocol: 'unix', path: at }, readyTimeoutMs, this.wallCapMs(readyTimeoutMs));
+      return { path: at, program, where: describeListener({ protocol: 'unix', path: at }) };
+    };
+    // A path given by the check is a special situation (a stale file there): its failure says nothing of the others.
+    return socketPath ? start() : this.onceStartable('unix', start);
+  }
+
+  /**
+   * A server that never started listening in one check of this exercise will not in another started
+   * the same way: those fail at once, naming the root cause once, instead of each waiting for it.
+   */
+  private async onceStartable<T>(how: string, start: () => Promise<T>): Promise<T> {
+    const key = `${this.program.exercise} ${how}`;
+    const earlier = startFailures.get(key);
+    if (earlier) throw new NotReadyError(notRunBecause(earlier));
+    try {
+      return await start();
+    } catch (error) {
+      // A start lost to a sibling check's instance (a fixed port) says nothing of the program alone.
+      if (error instanceof NotReadyError && !COLLISION.test(error.message) && !startFailures.has(key)) startFailures.set(key, { check: this.meta, message: error.message });
+      throw error;
+    }
+  }
+
+  /** How long, in wall time, a wait of `ownMs` on a program's own clock may last: a few times longer, but ending before jest's limit for the check. */
+  private wallCapMs(ownMs: number): number {
+    const left = (this.meta.timeoutMs ?? CHECK_TIME_LIMIT_MS) - (Date.now() - this.began) - 4000;
+    return Math.max(ownMs, Math.min(OWN_CLOCK_WALL_CAP * ownMs, left));
   }
 
   /** A temporary folder removed when the check ends. */
   tempDir(): string {
-    const dir = mkdtempSync(path.join(tmpdir(), 'grader-'));
+    const dir = runTempFolder('grader-');
     onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     return dir;
   }
 }
 
+/** How an exercise's server failed to start, per exercise and way of starting it. */
+const startFailures = new Map<string, { check: Check; message: string }>();
+
+function notRunBecause(earlier: { check: Check; message: string }): string {
+  const [cause] = earlier.message.split('\n');
+  return `Not run: in the check "${earlier.check.title}" [${earlier.check.id}] the program did not start as a server; fix that first.\n  there: ${cause}`;
+}
+
+const COLLISION = /address already in use|EADDRINUSE|errno 98\b/i;
+
 function lostPortRace(error: unknown, program: Launched | undefined): boolean {
-  return error instanceof NotReadyError && program?.exit !== undefined && /address already in use|EADDRINUSE|errno 98/i.test(program.transcript.toString());
+  return error instanceof NotReadyError && program?.exit !== undefined && COLLISION.test(program.transcript.toString());
 }

@@ -73,7 +73,12 @@ function howItEnded(facts: ExitFacts): string {
 
 function symptom(facts: ExitFacts): string | undefined {
   if (!facts.limited || (facts.exit?.code === 0 && !facts.exit.signal)) return undefined;
-  return SYMPTOMS.find((s) => s.pattern.test(facts.transcript))?.says;
+  return limitIn(facts.transcript);
+}
+
+/** The sandbox limit a program's output shows it hit, in the words describeExit uses, e.g. "exceeded 512 MiB of memory". */
+export function limitIn(transcript: string): string | undefined {
+  return SYMPTOMS.find((s) => s.pattern.test(transcript))?.says;
 }
 
 /** A jail reports a program killed by signal N as exit code 128 + N (like a shell): undo that. */

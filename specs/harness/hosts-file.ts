@@ -10,10 +10,11 @@
  * here, trying it the way a check's program is started (inside the sandbox's jail, see sandbox.ts).
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isIP } from 'node:net';
+import { GraderError } from './grader-error';
+import { runTempFolder } from './run-temp';
 import { jail } from './sandbox';
 
 export type Wrap = (command: string, args: string[]) => { command: string; args: string[] };
@@ -27,6 +28,8 @@ export interface HostsFiles {
 export type Support = { available: true } | { available: false; reason: string };
 
 const UNSHARE_FLAGS = ['--user', '--map-root-user', '--mount', '--net'];
+/** How long trying a namespace may take: a few milliseconds on a quiet machine. */
+const PROBE_TIMEOUT_MS = 60_000;
 /** Bind-mounts each SOURCE TARGET pair given before `--`, then execs the rest (same pid, same process group). */
 const MOUNT_THEN_EXEC = 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 125; shift 2; done; shift; exec "$@"';
 /** nsswitch sources that answer from this machine alone (myhostname: the machine's own name and localhost). */
@@ -71,7 +74,7 @@ export function localOnlyNsswitch(original: string): string {
  * (jailed like every program the harness starts), in a temporary folder removed afterwards.
  */
 function runOffline(files: HostsFiles, command: string, args: string[], timeoutMs: number): SpawnSyncReturns<string> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'grader-'));
+  const dir = runTempFolder('grader-');
   try {
     const wrapped = offlineLookups(dir, files)(command, args);
     const jailed = jail({ command: wrapped.command, args: wrapped.args, cwd: dir, inherited: process.env, env: {} });
@@ -102,7 +105,12 @@ function runProbe(files: HostsFiles, probe: { key: string; expect: string }): Su
   if (process.platform !== 'linux') return { available: false, reason: 'needs Linux namespaces' };
   if (!onPath('unshare')) return { available: false, reason: 'util-linux unshare is not installed' };
   if (files.hostConf && !existsSync('/etc/host.conf')) return { available: false, reason: 'this machine has no /etc/host.conf to mount over' };
-  const ran = runOffline(files, 'getent', ['hosts', probe.key], 5000);
+  const ran = runOffline(files, 'getent', ['hosts', probe.key], PROBE_TIMEOUT_MS);
+  // A probe that ran out of time says the machine is busy, not that it lacks namespaces: skipping the
+  // checks would cost the student their points, so the grading fails (and is done again).
+  if (ran.signal === 'SIGKILL' || (ran.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw new GraderError(`trying the resolver's private /etc/hosts took over ${PROBE_TIMEOUT_MS / 1000} s: the machine was too busy`);
+  }
   if (ran.error) return { available: false, reason: `unshare could not run: ${ran.error.message}` };
   if (ran.status !== 0) {
     return { available: false, reason: lastLine(ran.stderr) || lastLine(ran.stdout) || `unshare exited with ${ran.status ?? ran.signal}` };

@@ -5,12 +5,24 @@
  * output is killed once it has printed OUTPUT_LIMIT bytes: reading more would only cost time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { describeExit, fromJailStatus } from './exit-reasons';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { describeExit, fromJailStatus, limitIn } from './exit-reasons';
 import { BoundedOutput, lastLines } from './output';
+import { findNamespaceInit, waitForNamespaceEnd } from './namespace-init';
+import { ProcessTree } from './process-tree';
 import { isJail, jail, MIB, type SandboxMode } from './sandbox';
 
 /** Output (stdout and stderr together) past which a program is killed as a flood. */
 export const OUTPUT_LIMIT = 32 * MIB;
+/**
+ * A wait on the program's own clock ends at this many times its length in wall time, however busy
+ * the machine (a program that gets less than a tenth of a CPU is not judged: that is a grading error).
+ */
+export const OWN_CLOCK_WALL_CAP = 10;
+const OWN_CLOCK_SAMPLE_MS = 100;
+/** Killing a jail waits this long at most for the kernel to end every process in it (hundreds, on a busy machine). */
+const JAIL_END_LIMIT_MS = 30_000;
 
 export interface ExitInfo {
   code: number | null;
@@ -41,6 +53,7 @@ export class Launched {
   readonly sandbox: SandboxMode;
   private readonly child: ChildProcess;
   private spawnError: Error | undefined;
+  private tree: ProcessTree | undefined | null = null;
   private printed = 0;
   /** Set when the grader kills the program while it runs. */
   private killed: { reason?: string; afterMs: number } | undefined;
@@ -61,6 +74,7 @@ export class Launched {
       detached: true,
     });
     running.add(this);
+    countStart(options.command);
     this.child.stdout!.on('data', (chunk: Buffer) => this.receive(chunk, this.stdout));
     this.child.stderr!.on('data', (chunk: Buffer) => this.receive(chunk, this.stderr));
     this.exited = new Promise((resolve) => {
@@ -93,8 +107,38 @@ export class Launched {
     return this.child.stdin;
   }
 
-  /** Resolves with the exit, or with undefined if the program is still running after `ms`. */
-  async waitForExit(ms: number): Promise<ExitInfo | undefined> {
+  /** Its process tree in /proc (undefined where there is none to read: then its own clock is the wall clock). */
+  processTree(): ProcessTree | undefined {
+    if (this.tree === null) this.tree = ProcessTree.of(this.pid);
+    return this.tree;
+  }
+
+  /**
+   * How long it has run on its own clock: wall time since it started minus the time it spent
+   * waiting for a CPU that other processes held. On a busy machine this grows slower than the wall
+   * clock, so a wait measured on it does not turn the machine's load into the program's fault.
+   */
+  ownMs(waitedMs = this.processTree()?.sample().waitedMs ?? 0): number {
+    const wall = Date.now() - this.startedAt;
+    return wall - Math.min(wall, waitedMs);
+  }
+
+  /**
+   * Resolves with the exit, or with undefined if the program is still running after `ms` of wall
+   * time or, on the 'own' clock, after `ms` of its own clock (see ownMs) but at most `wallCapMs`
+   * of wall time.
+   */
+  async waitForExit(ms: number, clock: 'wall' | 'own' = 'wall', wallCapMs = OWN_CLOCK_WALL_CAP * ms): Promise<ExitInfo | undefined> {
+    if (clock === 'own' && this.processTree()) {
+      const [ownStart, wallEnd] = [this.ownMs(), Date.now() + wallCapMs];
+      for (let left = ms; left > 0 && Date.now() < wallEnd; left = ms - (this.ownMs() - ownStart)) {
+        // Its own clock runs at most as fast as the wall clock: it cannot pass `left` sooner. Sampled
+        // at least every OWN_CLOCK_SAMPLE_MS, so that the short-lived processes of its start are seen.
+        const exit = await this.waitForExit(Math.max(10, Math.min(left, OWN_CLOCK_SAMPLE_MS, wallEnd - Date.now())));
+        if (exit) return exit;
+      }
+      return this.exit;
+    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
     try {
@@ -110,6 +154,8 @@ export class Launched {
    */
   async kill(reason?: string): Promise<ExitInfo> {
     if (!this.exit) this.killed ??= { reason, afterMs: Date.now() - this.startedAt };
+    // Found before the jail's outer process dies: afterwards it is no longer its child.
+    const init = isJail(this.sandbox) && this.pid !== undefined ? findNamespaceInit(this.pid) : undefined;
     this.killGroup();
     // Reaping should be immediate; if a descendant keeps the pipes open, stop waiting for them.
     const exit = await this.waitForExit(2000);
@@ -117,6 +163,7 @@ export class Launched {
       this.child.stdout?.destroy();
       this.child.stderr?.destroy();
     }
+    if (init) await waitForNamespaceEnd(init, JAIL_END_LIMIT_MS);
     return this.exit ?? (await this.exited);
   }
 
@@ -143,6 +190,11 @@ export class Launched {
     });
   }
 
+  /** The sandbox limit its output shows it hit (e.g. "reached the limit of 256 processes and threads"), while it runs too. */
+  limitReached(): string | undefined {
+    return this.sandbox === 'off' ? undefined : limitIn(this.transcript.toString());
+  }
+
   /** Output past OUTPUT_LIMIT is ignored, and the program killed as a flood. */
   private receive(chunk: Buffer, stream: BoundedOutput): void {
     if (this.printed >= OUTPUT_LIMIT) return;
@@ -159,6 +211,17 @@ export class Launched {
     const cut = (line: string) => (line.length > width ? `${line.slice(0, width)} [... ${line.length - width} more characters]` : line);
     return lastLines(text, lines).map((line) => `  | ${cut(line)}`).join('\n');
   }
+}
+
+/** For `npm run bench`: each start is a line in the file GRADER_COUNT_STARTS names, when set. */
+function countStart(command: string): void {
+  const file = process.env.GRADER_COUNT_STARTS;
+  if (file) appendFileSync(file, `${path.basename(command)}\n`);
+}
+
+/** The programs this process started that are still running. */
+export function runningPrograms(): Launched[] {
+  return [...running];
 }
 
 export function launch(options: LaunchOptions): Launched {

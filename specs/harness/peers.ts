@@ -10,6 +10,7 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { onCleanup } from './cleanup';
 import type { Endpoint } from './clients';
+import { fairTimeout, heldBackMs } from './fair-timer';
 import { describeListener } from './ready';
 
 /** The hosts a client given `localhost` may resolve to. */
@@ -41,6 +42,11 @@ export interface Heard {
   from: Endpoint;
   /** Milliseconds (monotonic clock) when it was read. */
   at: number;
+  /**
+   * How long the grader and its programs had been held back by load when it was read (fair-timer.ts):
+   * between two datagrams, the growth of this is time the reading may have been late by.
+   */
+  held: number;
 }
 
 export interface UdpServerScript {
@@ -131,7 +137,7 @@ export class UdpTestServer {
   private onDatagram(socket: dgram.Socket, data: Buffer, from: Endpoint): void {
     const text = data.toString('latin1');
     if (this.markers.delete(text)) return;
-    this.heard.push({ data, from, at: now() });
+    this.heard.push({ data, from, at: now(), held: heldBackMs() });
     const { dropFirst = 0, reply, decoy, decoyLeadMs = 300 } = this.script;
     if (this.heard.length <= dropFirst || !reply) return;
     const answer = reply(data);
@@ -191,11 +197,11 @@ export class AcceptedClient {
         if (ok || this.ended || this.closed) finish(ok);
       };
       const finish = (ok: boolean) => {
-        clearTimeout(timer);
+        cancel();
         this.waiters.delete(check);
         resolve(ok);
       };
-      const timer = setTimeout(() => finish(false), timeoutMs);
+      const cancel = fairTimeout(() => finish(false), timeoutMs);
       this.waiters.add(check);
       check();
     });

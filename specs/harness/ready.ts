@@ -1,16 +1,28 @@
 /**
- * Waits until a started program is listening, like testcontainers' wait strategies: the probe is
- * raced against the program's exit (fail fast, with what it printed) and a deadline.
+ * Waits until a started program is listening, like testcontainers' wait strategies, and when it
+ * does not, says why in a way that does not depend on how busy the machine is:
  *
- * On Linux the probe reads the kernel's socket tables (/proc/net), which sends no traffic and so
- * never disturbs an iterative server or a UDP exchange. Elsewhere it connects (TCP, Unix) or sends a
- * probe datagram and waits for any answer (UDP).
+ * - it exited: how (with what it printed);
+ * - its output shows a sandbox limit (memory, processes, ...): that limit, worded as describeExit does;
+ * - it sits idle (no task of it ran or is runnable) while listening elsewhere: where (fast: a
+ *   hard-coded port costs IDLE_ELSEWHERE_MS, not the whole wait); idle without a listener: so;
+ * - it keeps working without listening: after `timeoutMs` of its own clock (wall time minus the
+ *   time it waited for a CPU, Launched.ownMs), with the CPU time it used; a wall-time cap
+ *   (`wallCapMs`) ends the wait on a machine too busy to give it that time, with the same reason.
+ *
+ * On Linux the probe reads the kernel's socket tables (/proc/net) and the program's process tree
+ * (process-tree.ts), which sends no traffic and so never disturbs an iterative server or a UDP
+ * exchange. Elsewhere it connects (TCP, Unix) or sends a probe datagram and waits for any answer
+ * (UDP), and the wait is on the wall clock.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import pRetry, { AbortError } from 'p-retry';
-import type { Launched } from './launch';
+import { setTimeout as delay } from 'node:timers/promises';
+import { GraderError } from './grader-error';
+import { readProc } from './proc-files';
+import { OWN_CLOCK_WALL_CAP, type Launched } from './launch';
+import type { HeldSocket } from './process-tree';
 
 export type Listener =
   | { protocol: 'tcp' | 'udp'; host: string; port: number }
@@ -18,43 +30,93 @@ export type Listener =
 
 export class NotReadyError extends Error {}
 
+const SAMPLE_MS = 100;
+/** Idle this long while listening elsewhere: it waits for clients on the wrong port or path. */
+const IDLE_ELSEWHERE_MS = 500;
+/** Idle this long without any listener: it waits for something that will not come. */
+const IDLE_MS = 2000;
+
 export function describeListener(listener: Listener): string {
   if (listener.protocol === 'unix') return `Unix socket ${listener.path}`;
   const host = listener.host.includes(':') ? `[${listener.host}]` : listener.host;
   return `${listener.protocol.toUpperCase()} ${host}:${listener.port}`;
 }
 
-export async function waitForListener(program: Launched, listener: Listener, timeoutMs = 5000): Promise<void> {
-  const controller = new AbortController();
-  const probing = pRetry(
-    async () => {
-      if (program.exit) throw new AbortError('exited');
-      if (!(await isListening(listener))) throw new Error('not yet');
-    },
-    { retries: Number.POSITIVE_INFINITY, factor: 1, minTimeout: 50, maxTimeout: 50, maxRetryTime: timeoutMs, signal: controller.signal },
-  );
-  const exited = program.exited.then(() => 'exited' as const);
-  try {
-    const outcome = await Promise.race([probing.then(() => 'ready' as const, () => 'timeout' as const), exited]);
-    if (outcome === 'ready') return;
-    const what = describeListener(listener);
-    if (outcome === 'exited' || program.exit) {
-      throw new NotReadyError(
-        `${program.options.label} ${program.describeExit()} before it listened on ${what}.\n` +
-          `It was started as: ${program.commandLine}\nWhat it printed:\n${program.tail()}`,
-      );
+export async function waitForListener(program: Launched, listener: Listener, timeoutMs = 5000, wallCapMs = OWN_CLOCK_WALL_CAP * timeoutMs): Promise<void> {
+  const tree = program.processTree();
+  const waitStarted = Date.now();
+  const ownStart = program.ownMs();
+  let last = tree?.sample();
+  let activeAt = Date.now();
+  for (;;) {
+    if (program.exit) throw notReady(program, listener, `${program.describeExit()} before it listened on ${describeListener(listener)}.`);
+    if (await isListening(listener)) return;
+    const now = tree?.sample();
+    // No task seen at all (a /proc that hides it): nothing is known, so it never counts as idle.
+    if (!now || !last || now.tasks === 0 || now.busy || now.cpuMs !== last.cpuMs || now.tasks !== last.tasks) activeAt = Date.now();
+    last = now;
+    const idleMs = now ? Date.now() - activeAt : 0;
+    const ownMs = program.ownMs(now?.waitedMs) - ownStart;
+    const held = idleMs >= IDLE_ELSEWHERE_MS || ownMs >= timeoutMs || Date.now() - waitStarted >= wallCapMs ? tree?.listeners() ?? [] : [];
+    // Its own socket listens where it should: it started since the kernel table was read (a busy machine delays this loop).
+    if (held.some((socket) => isWanted(socket, listener))) return;
+    const elsewhere = held;
+    // A UDP socket on an ephemeral port may be a client's (a lookup, say): not proof enough to fail fast.
+    const why =
+      (elsewhere.some((s) => !s.ephemeral) && idleMs >= IDLE_ELSEWHERE_MS) || idleMs >= IDLE_MS
+        ? idle(listener, elsewhere, idleMs)
+        : ownMs >= timeoutMs
+          ? working(listener, elsewhere, Math.min(ownMs, timeoutMs), now?.cpuMs)
+          : undefined;
+    if (!why && Date.now() - waitStarted >= wallCapMs) {
+      // It kept working but the machine never gave it its time: the grading's failure, graded again later.
+      throw new GraderError(`${program.options.label} had only ${seconds(ownMs)} of its own time in ${seconds(Date.now() - waitStarted)} to start listening on ${describeListener(listener)}: the machine was too busy`);
     }
-    const hint =
-      listener.protocol === 'unix'
-        ? 'does it bind to the path given as its first argument?'
-        : 'is the port hard-coded? It must bind the HOST and PORT given as arguments.';
-    throw new NotReadyError(
-      `${program.options.label} did not listen on ${what} within ${timeoutMs / 1000} s: ${hint}\n` +
-        `It was started as: ${program.commandLine}\nWhat it printed:\n${program.tail()}`,
-    );
-  } finally {
-    controller.abort();
+    if (why) {
+      const limit = program.limitReached();
+      throw notReady(program, listener, limit ? `did not listen on ${describeListener(listener)} (${limit}).` : why);
+    }
+    await Promise.race([program.exited, delay(SAMPLE_MS)]);
   }
+}
+
+function isWanted(socket: HeldSocket, listener: Listener): boolean {
+  if (listener.protocol === 'unix') return socket.protocol === 'unix' && socket.address === listener.path;
+  return socket.protocol === listener.protocol && socket.port === listener.port;
+}
+
+function notReady(program: Launched, listener: Listener, why: string): NotReadyError {
+  return new NotReadyError(`${program.options.label} ${why}\nIt was started as: ${program.commandLine}\nWhat it printed:\n${program.tail()}`);
+}
+
+function idle(listener: Listener, elsewhere: HeldSocket[], idleMs: number): string {
+  if (elsewhere.length === 0) return `sits idle (for ${seconds(idleMs)}) without listening on ${describeListener(listener)}: ${hint(listener, elsewhere)}`;
+  return `listens on ${describeSockets(elsewhere)}, not on ${describeListener(listener)}: ${hint(listener, elsewhere)}`;
+}
+
+/** Out of time while it kept running: either it computes (an endless loop before bind?) or it keeps waking up for something. */
+function working(listener: Listener, elsewhere: HeldSocket[], ownMs: number, cpuMs: number | undefined): string {
+  const what = describeListener(listener);
+  if (elsewhere.length > 0) return `listens on ${describeSockets(elsewhere)}, not on ${what}: ${hint(listener, elsewhere)}`;
+  if (cpuMs === undefined) return `did not listen on ${what} within ${seconds(ownMs)}: ${hint(listener, elsewhere)}`;
+  if (cpuMs >= ownMs / 2) return `used the CPU for ${seconds(cpuMs)} without listening on ${what}: is it stuck in a loop before it binds?`;
+  return `ran for ${seconds(ownMs)} of its own time without listening on ${what} (using ${seconds(cpuMs)} of CPU): ${hint(listener, elsewhere)}`;
+}
+
+function hint(listener: Listener, elsewhere: HeldSocket[]): string {
+  if (listener.protocol === 'unix') return 'does it bind to the path given as its first argument?';
+  const samePort = elsewhere.find((s) => s.port === listener.port && s.protocol !== listener.protocol);
+  if (samePort) return `a ${listener.protocol.toUpperCase()} server needs a ${listener.protocol === 'udp' ? 'SOCK_DGRAM' : 'SOCK_STREAM'} socket.`;
+  return 'is the port hard-coded? It must bind the HOST and PORT given as arguments.';
+}
+
+function describeSockets(sockets: HeldSocket[]): string {
+  const names = [...new Set(sockets.map((s) => (s.protocol === 'unix' ? `Unix socket ${s.address}` : `${s.protocol.toUpperCase()} ${s.address}`)))];
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 async function isListening(listener: Listener): Promise<boolean> {
@@ -68,12 +130,8 @@ async function isListening(listener: Listener): Promise<boolean> {
 function inKernelTable(protocol: 'tcp' | 'udp', port: number): boolean {
   const wanted = port.toString(16).toUpperCase().padStart(4, '0');
   for (const file of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
-    let table: string;
-    try {
-      table = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
+    const table = readProc(file);
+    if (table === undefined) continue;
     for (const line of table.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
       if (fields.length < 4) continue;

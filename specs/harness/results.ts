@@ -7,6 +7,8 @@
  */
 import path from 'node:path';
 import type { AggregatedResult, TestResult } from '@jest/test-result';
+import { graderErrorMessage, isStudentFailure } from './grader-error';
+import { exerciseOfSpec, selectedExercises } from './exercise-list';
 import { findProgram } from './program';
 import { parseCheckTitle } from './titles';
 
@@ -19,7 +21,10 @@ export interface CheckResult {
   maxPoints: number;
   hidden: boolean;
   status: CheckStatus;
-  /** Why it failed, as shown to the student (no colour codes). */
+  /**
+   * Why it failed, as shown to the student (no colour codes). For an `error` (the grading failed, not
+   * the program: grader-error.ts) the detail for the TA; students are shown graderErrorNotice(message).
+   */
   message?: string;
   ms?: number;
 }
@@ -40,23 +45,53 @@ export function stripAnsi(text: string): string {
   return text.replace(ANSI, '');
 }
 
+/** The exercise a spec file holds (specs/ID.spec.ts). */
 export function exerciseIdOf(testFilePath: string): string {
-  return path.basename(testFilePath).replace(/\.spec\.ts$/, '');
+  return exerciseOfSpec(testFilePath) ?? path.basename(testFilePath);
 }
 
-export function exerciseResult(file: TestResult, targetDir?: string): ExerciseResult {
-  const id = exerciseIdOf(file.testFilePath);
+/** The test that stands for an exercise whose checks could not be registered (its spec failed to load). */
+export const LOAD_FAILURE_TITLE = 'the checks could not be loaded';
+
+type Tests = TestResult['testResults'];
+
+/**
+ * The exercises of one test file: a spec file holds one; the entry (exercise-list.ts) holds one
+ * `describe(ID)` block per exercise it loaded.
+ */
+export function exercisesOfFile(file: TestResult, targetDir?: string): ExerciseResult[] {
+  const crashed = file.testExecError ? stripAnsi(file.testExecError.message) : undefined;
+  return [...testsByExercise(file)].map(([id, tests]) => exerciseResult(id, tests, crashed, targetDir));
+}
+
+/** A test file's tests, by exercise. */
+export function testsByExercise(file: TestResult, selected?: string[]): Map<string, Tests> {
+  const own = exerciseOfSpec(file.testFilePath);
+  const groups = new Map<string, Tests>(own ? [[own, []]] : []);
+  for (const test of file.testResults) {
+    const id = own ?? test.ancestorTitles[0];
+    if (id) groups.set(id, [...(groups.get(id) ?? []), test]);
+  }
+  // The entry itself failed to run: every exercise it was to load is affected.
+  if (!own && file.testExecError) for (const id of selected ?? selectedExercises()) if (!groups.has(id)) groups.set(id, []);
+  return groups;
+}
+
+export function exerciseResult(id: string, tests: Tests, crashedFile: string | undefined, targetDir?: string): ExerciseResult {
   const program = safeFind(id, targetDir);
   const checks: CheckResult[] = [];
-  for (const test of file.testResults) {
+  const loadFailure = tests.find((test) => test.title === LOAD_FAILURE_TITLE);
+  for (const test of tests) {
     const meta = parseCheckTitle(test.title);
     if (!meta) continue;
+    const failures = test.failureMessages.map(stripAnsi);
+    // A failed test is the student's failure only when a check said so; anything else is the grading's (grader-error.ts).
     const status: CheckStatus = !program.attempted
       ? 'not attempted'
       : test.status === 'passed'
         ? 'passed'
         : test.status === 'failed'
-          ? 'failed'
+          ? isStudentFailure(failures) ? 'failed' : 'error'
           : 'skipped';
     checks.push({
       id: meta.id,
@@ -65,16 +100,16 @@ export function exerciseResult(file: TestResult, targetDir?: string): ExerciseRe
       maxPoints: meta.points,
       points: status === 'passed' ? meta.points : 0,
       status,
-      message: test.failureMessages.length ? stripAnsi(test.failureMessages.join('\n')).replace(/^CheckFailure: /, '') : undefined,
+      message: !failures.length ? undefined : status === 'error' ? graderErrorMessage(failures) : failures.join('\n').replace(/^CheckFailure: /, ''),
       ms: test.duration ?? undefined,
     });
   }
-  const crashed = file.testExecError ? stripAnsi(file.testExecError.message) : undefined;
+  const crashed = crashedFile ?? (loadFailure ? stripAnsi(loadFailure.failureMessages.join('\n')) : undefined);
   if (crashed) for (const check of checks) check.status = 'error';
   return {
     id,
     attempted: program.attempted,
-    reason: crashed ? `the checks could not run: ${crashed}` : program.attempted ? undefined : program.reason,
+    reason: crashed ? `the checks could not run: ${crashed}` : program.reason,
     score: checks.reduce((sum, c) => sum + c.points, 0),
     max: checks.reduce((sum, c) => sum + c.maxPoints, 0),
     checks,
@@ -82,14 +117,18 @@ export function exerciseResult(file: TestResult, targetDir?: string): ExerciseRe
 }
 
 export function exerciseResults(results: AggregatedResult, targetDir?: string): ExerciseResult[] {
-  return results.testResults.map((file) => exerciseResult(file, targetDir)).sort((a, b) => a.id.localeCompare(b.id));
+  return results.testResults.flatMap((file) => exercisesOfFile(file, targetDir)).sort((a, b) => a.id.localeCompare(b.id));
 }
 
-function safeFind(id: string, targetDir?: string) {
+/** Whether the exercise was attempted; `reason`: why not, or the run.json problem that fails all its checks. */
+function safeFind(id: string, targetDir?: string): { attempted: boolean; reason?: string } {
   try {
-    return findProgram(id, targetDir);
+    const program = findProgram(id, targetDir);
+    return program.attempted ? { attempted: true } : program;
   } catch (error) {
-    return { attempted: false as const, exercise: id, reason: (error as Error).message };
+    // A bad run.json: the spec fails every check saying why (exercise.ts); the exercise says it once.
+    if ((error as Error)?.name === 'ManifestError') return { attempted: true, reason: (error as Error).message };
+    return { attempted: false, reason: (error as Error).message };
   }
 }
 
@@ -100,7 +139,10 @@ export interface SubmissionResult {
   score: number;
   max: number;
   exercises: ExerciseResult[];
-  /** Set when the submission could not be graded at all (bad archive, grader crash). */
+  /**
+   * Set when the submission could not be graded completely: not at all (bad archive, grader crash),
+   * or some checks were errors of the grading (time budget, build environment, harness failure).
+   */
   error?: string;
   /** ISO time the grading finished. */
   gradedAt: string;

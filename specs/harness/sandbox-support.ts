@@ -1,28 +1,34 @@
 /**
- * Which containment this machine allows, found once per process by trying it: the full jail with
- * bubblewrap (as root: real namespaces and a user id per program; otherwise: an unprivileged user
- * namespace), else resource limits only (prlimit), else nothing but process groups and output
- * bounds. GRADER_SANDBOX chooses instead of detecting: off | rlimits | userns | root | auto (default).
+ * Which containment this machine allows, found once per process by trying it: the full jail (as
+ * root: real namespaces and a user id per program; otherwise: an unprivileged user namespace) built
+ * by bubblewrap where it is installed, else by util-linux's unshare (on every Linux), else resource
+ * limits only (prlimit), else nothing but process groups and output bounds. GRADER_SANDBOX chooses
+ * instead of detecting: auto (default) | bubblewrap | unshare | rlimits | off.
  */
 import { spawnSync } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
 export type SandboxMode = 'root' | 'userns' | 'rlimits' | 'off';
+/** What builds the jail in the root and userns modes. */
+export type JailBackend = 'bubblewrap' | 'unshare';
 
 export interface SandboxSupport {
   mode: SandboxMode;
+  /** Set in the root and userns modes. */
+  backend?: JailBackend;
   /** Why a stronger mode is not in force, in words a TA can act on. */
   reason?: string;
   /** What protects each student program, e.g. "PID namespace per program". */
   protections: string[];
 }
 
-const MODES: SandboxMode[] = ['root', 'userns', 'rlimits', 'off'];
+const CHOICES = ['auto', 'bubblewrap', 'unshare', 'rlimits', 'off'];
+const BACKENDS: JailBackend[] = ['bubblewrap', 'unshare'];
 let uid: number | undefined;
 
-/** Tries a jail mode on a program that exits at once: undefined when it works, else bwrap's complaint. */
-export type JailProbe = (mode: 'root' | 'userns') => string | undefined;
+/** Tries a jail on a program that exits at once: undefined when it works, else the jail's complaint. */
+export type JailProbe = (mode: 'root' | 'userns', backend: JailBackend) => string | undefined;
 
 /** Root mode: the user id this process's student programs run under (unlikely to be anyone's). */
 export function jailUserId(): number {
@@ -42,31 +48,46 @@ export function describeSandbox(current: SandboxSupport): string {
 
 export function detectSandbox(wanted: string, probeJail: JailProbe): SandboxSupport {
   if (wanted === 'off') return result('off', 'GRADER_SANDBOX=off: student programs run unconfined.');
-  if (!MODES.includes(wanted as SandboxMode) && wanted !== 'auto') {
-    return result('off', `GRADER_SANDBOX=${wanted} is not one of auto, ${MODES.join(', ')}: no sandbox.`);
-  }
+  if (!CHOICES.includes(wanted)) return result('off', `GRADER_SANDBOX=${wanted} is not one of ${CHOICES.join(', ')}: no sandbox.`);
   if (process.platform !== 'linux') return result('off', `No sandbox on ${process.platform}: only Linux has the namespaces it needs.`);
-  const candidates: SandboxMode[] = wanted !== 'auto' ? [wanted as SandboxMode] : isRealRoot() ? ['root', 'userns', 'rlimits'] : ['userns', 'rlimits'];
+  const mode = isRealRoot() ? 'root' : 'userns';
   const failures: string[] = [];
-  for (const mode of candidates) {
-    const failure = tryMode(mode, probeJail);
-    if (!failure) return result(mode, failures.length ? failures.join(' ') : undefined);
-    failures.push(failure);
+  if (wanted !== 'rlimits') {
+    for (const backend of wanted === 'auto' ? BACKENDS : [wanted as JailBackend]) {
+      const failure = tryJail(mode, backend, probeJail);
+      if (!failure) return result(mode, failures.length ? failures.join(' ') : undefined, backend);
+      failures.push(failure);
+    }
   }
-  return result(tryMode('rlimits', probeJail) ? 'off' : 'rlimits', failures.join(' '));
+  const noLimits = tryLimits();
+  if (noLimits) failures.push(noLimits);
+  if (failures.length && wanted === 'auto') failures.push(namespaceAdvice());
+  return result(noLimits ? 'off' : 'rlimits', failures.join(' ') || undefined);
 }
 
-/** Undefined when the mode works here, else why not. */
-function tryMode(mode: SandboxMode, probeJail: JailProbe): string | undefined {
-  if (mode === 'off') return undefined;
+/** Undefined when prlimit works here, else why not. */
+function tryLimits(): string | undefined {
   if (!onPath('prlimit')) return 'prlimit (util-linux) is not installed: no resource limits.';
-  if (mode === 'rlimits') return probe('prlimit', ['--core=0', '--', 'true']);
-  if (!onPath('bwrap')) return 'bubblewrap is not installed (apt-get install bubblewrap): no jail.';
-  if (mode === 'root' && !isRealRoot()) return 'root mode needs the real root user.';
-  if (mode === 'root' && !onPath('setpriv')) return 'setpriv (util-linux) is not installed.';
-  const failure = probeJail(mode);
+  return probe('prlimit', ['--core=0', '--', 'true']);
+}
+
+/** Undefined when the jail works here, else why not. */
+function tryJail(mode: 'root' | 'userns', backend: JailBackend, probeJail: JailProbe): string | undefined {
+  const tools = backend === 'bubblewrap' ? ['bwrap', 'prlimit', 'setpriv'] : ['unshare', 'setpriv', 'prlimit', 'mount', 'pivot_root', 'umount'];
+  const missing = tools.filter((tool) => !onPath(tool));
+  if (missing.length) {
+    return backend === 'bubblewrap'
+      ? `bubblewrap is not installed (${missing.join(', ')} missing): no bubblewrap jail.`
+      : `util-linux's ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing: no util-linux jail.`;
+  }
+  const failure = probeJail(mode, backend);
   if (!failure) return undefined;
-  return `bubblewrap ${mode === 'root' ? 'as root' : 'in a user namespace'} failed (${failure})${userNamespaceHint()}.`;
+  return `${backend === 'bubblewrap' ? 'bubblewrap' : 'unshare'} ${mode === 'root' ? 'as root' : 'in a user namespace'} failed (${failure})${userNamespaceHint()}.`;
+}
+
+/** What gives a machine without a jail one. */
+function namespaceAdvice(): string {
+  return 'Student programs need Linux namespaces to be isolated: see docs/sandbox.md ("Requirements").';
 }
 
 export function probe(command: string, args: string[], env?: Record<string, string>): string | undefined {
@@ -100,11 +121,11 @@ function userNamespaceHint(): string {
   return '';
 }
 
-function result(mode: SandboxMode, reason?: string): SandboxSupport {
-  return { mode, reason, protections: protectionsOf(mode) };
+function result(mode: SandboxMode, reason?: string, backend?: JailBackend): SandboxSupport {
+  return { mode, ...(backend ? { backend } : {}), reason, protections: protectionsOf(mode, backend) };
 }
 
-function protectionsOf(mode: SandboxMode): string[] {
+function protectionsOf(mode: SandboxMode, backend?: JailBackend): string[] {
   const base = ['process groups', 'output bounds'];
   if (mode === 'off') return base;
   const limits = 'resource limits (memory, file size, CPU time, open files' + (isJail(mode) ? ', processes)' : ')');
@@ -113,7 +134,7 @@ function protectionsOf(mode: SandboxMode): string[] {
     ...base,
     limits,
     'PID namespace per program',
-    'private filesystem view (bubblewrap)',
+    `private filesystem view (${backend === 'unshare' ? "util-linux's unshare" : 'bubblewrap'})`,
     ...(mode === 'root' ? ['own user id per program'] : ['user namespace per program']),
   ];
 }

@@ -12,14 +12,17 @@
  * writable. Without bubblewrap only the resource limits apply; GRADER_SANDBOX=off turns everything
  * off (see docs/sandbox.md).
  */
-import { chmodSync, chownSync, existsSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { interpreterMounts } from './interpreters';
-import { BUILD_CACHE, REPO_ROOT } from './program';
-import { detectSandbox, jailUserId, probe, type SandboxMode, type SandboxSupport } from './sandbox-support';
+import { interpreterMounts, pythonExecutable } from './interpreters';
+import { isBuiltProgram, REPO_ROOT } from './program';
+import { bubblewrapOptions, containsOrIs, JailView, type ViewStep } from './jail-view';
+import { SHELL_AS_PID_1 } from './namespace-init';
+import { unshareJailArgs } from './unshare-jail';
+import { detectSandbox, isJail, jailUserId, probe, type JailBackend, type SandboxMode, type SandboxSupport } from './sandbox-support';
 
-export { describeSandbox, isJail, type SandboxMode, type SandboxSupport } from './sandbox-support';
+export { describeSandbox, isJail, type JailBackend, type SandboxMode, type SandboxSupport } from './sandbox-support';
 
 export const MIB = 1024 * 1024;
 
@@ -55,6 +58,8 @@ const CHECK_TEMP_PREFIX = 'grader-';
 
 /** Environment variables passed into the jail from the grader's own environment. */
 const PASSED_VARIABLES = [/^GRADER_RUN_ID$/, /^GRADER_SUBMISSION_RUN$/, /^LANG(UAGE)?$/, /^LC_[A-Z]+$/, /^TZ$/];
+/** The command names that mean "the python3 of this machine", started as the executable it resolves to. */
+const PYTHON_NAME = /^python3?$/;
 const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 /** Shown read-only in every jail; the merged-/usr links are recreated as they are on the host. */
 const SYSTEM_FOLDERS = ['/usr', '/etc'];
@@ -75,34 +80,55 @@ export interface Jailed {
   args: string[];
   env: Record<string, string>;
   mode: SandboxMode;
+  backend?: JailBackend;
+}
+
+interface JailMode {
+  asRoot: boolean;
 }
 
 let support: SandboxSupport | undefined;
 
 /** What this machine allows (or GRADER_SANDBOX asks for), tried once per process. */
 export function sandboxSupport(): SandboxSupport {
-  support ??= detectSandbox(process.env.GRADER_SANDBOX?.trim().toLowerCase() || 'auto', (mode) => {
-    const jailed = jail({ command: 'true', args: [], cwd: '/usr', inherited: {}, env: {} }, mode);
-    return probe(jailed.command, jailed.args, jailed.env);
-  });
+  support ??= detectFor(process.env.GRADER_SANDBOX?.trim().toLowerCase() || 'auto');
   return support;
 }
 
-export function jail(request: JailRequest, mode: SandboxMode = sandboxSupport().mode): Jailed {
-  if (mode === 'off') return { command: request.command, args: request.args, env: { ...stringEnv(request.inherited), ...request.env }, mode };
+/** Each jail backend that works on this machine, with its mode (for tests and benchmarks that compare them). */
+export function workingJails(): SandboxSupport[] {
+  return (['bubblewrap', 'unshare'] as const).map(detectFor).filter((found) => isJail(found.mode));
+}
+
+function detectFor(wanted: string): SandboxSupport {
+  return detectSandbox(wanted, (mode, backend) => {
+    const jailed = jail({ command: 'true', args: [], cwd: '/usr', inherited: {}, env: {} }, mode, backend);
+    return probe(jailed.command, jailed.args, jailed.env);
+  });
+}
+
+export function jail(asked: JailRequest, mode: SandboxMode = sandboxSupport().mode, backend: JailBackend = sandboxSupport().backend ?? 'bubblewrap'): Jailed {
+  const request = { ...asked, command: PYTHON_NAME.test(asked.command) ? pythonExecutable() : asked.command };
+  if (mode === 'off') return { command: request.command, args: request.args, env: hostEnv(request), mode };
   if (mode === 'rlimits') {
     // No namespace of its own: the process count is the grader's user's, so it is not limited here.
     const limits = rlimitArgs({ ...LIMITS, processes: 0 });
-    return { command: 'prlimit', args: [...limits, '--', request.command, ...request.args], env: { ...stringEnv(request.inherited), ...request.env }, mode };
+    return { command: 'prlimit', args: [...limits, '--', request.command, ...request.args], env: hostEnv(request), mode };
   }
-  return { command: 'bwrap', args: bwrapArgs(request, mode), env: jailEnv(request), mode };
+  const jailMode = { asRoot: mode === 'root' };
+  if (backend === 'unshare') {
+    const args = unshareJailArgs(viewFor(request, jailMode), request.cwd, jailMode.asRoot, programCommand(request, jailMode, 'unshare'));
+    return { command: 'setpriv', args, env: jailEnv(request), mode, backend };
+  }
+  return { command: 'bwrap', args: bwrapArgs(request, jailMode), env: jailEnv(request), mode, backend };
 }
 
-function bwrapArgs(request: JailRequest, mode: 'root' | 'userns'): string[] {
-  const view = new FolderView();
+/** The folders, links and mounts a program sees, the same for both jail backends. */
+function viewFor(request: JailRequest, mode: JailMode): ViewStep[] {
+  const view = new JailView();
   for (const folder of SYSTEM_FOLDERS) view.bind(folder, 'ro');
   for (const link of SYSTEM_LINKS) view.systemLink(link);
-  view.add('--proc', '/proc', '--dev', '/dev');
+  view.system();
   view.tmpfs('/tmp', LIMITS.tmpBytes);
   view.tmpfs('/dev/shm', LIMITS.tmpBytes);
   // An interpreter installed around the grader (a conda or venv holding the repository) stays hidden.
@@ -110,22 +136,36 @@ function bwrapArgs(request: JailRequest, mode: 'root' | 'userns'): string[] {
   const { readable, writable } = pathsFor(request);
   for (const folder of writable) view.bind(folder, 'rw');
   for (const item of readable) view.bind(item, 'ro');
-  if (mode === 'root') grantAccess(writable, readable, jailUserId());
+  if (mode.asRoot) grantAccess(writable, readable, jailUserId());
+  return view.steps;
+}
 
+/**
+ * As root, the program runs under a user id of its own; the process limit applies inside the jail.
+ * In the util-linux jail of a user namespace the program keeps its own user id, and jail.sh the
+ * namespace's capabilities (--keep-caps) to build the view; the program gets none of them (bubblewrap
+ * drops them itself), so it cannot undo the read-only mounts.
+ */
+function programCommand(request: JailRequest, mode: JailMode, backend: JailBackend): string[] {
+  const drop = mode.asRoot
+    ? ['setpriv', `--reuid=${jailUserId()}`, `--regid=${jailUserId()}`, '--clear-groups', '--no-new-privs', '--']
+    : backend === 'unshare'
+      ? ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs', '--']
+      : [];
+  return [...drop, 'prlimit', ...rlimitArgs(LIMITS), '--', request.command, ...request.args];
+}
+
+function bwrapArgs(request: JailRequest, mode: JailMode): string[] {
   const namespaces = ['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'];
-  if (mode === 'userns') namespaces.unshift('--unshare-user');
-  const dropToUser =
-    mode === 'root' ? ['setpriv', `--reuid=${jailUserId()}`, `--regid=${jailUserId()}`, '--clear-groups', '--no-new-privs', '--'] : [];
+  if (!mode.asRoot) namespaces.unshift('--unshare-user');
   return [
     ...namespaces,
     '--die-with-parent',
     '--new-session',
-    ...view.args,
+    ...bubblewrapOptions(viewFor(request, mode)),
     '--chdir', request.cwd,
-    '--',
-    ...dropToUser,
-    'prlimit', ...rlimitArgs(LIMITS), '--',
-    request.command, ...request.args,
+    ...SHELL_AS_PID_1,
+    ...programCommand(request, mode, 'bubblewrap'),
   ];
 }
 
@@ -137,7 +177,7 @@ export function pathsFor(request: Pick<JailRequest, 'args' | 'cwd'>): { readable
   for (const arg of request.args) {
     if (!path.isAbsolute(arg)) continue;
     const target = path.resolve(arg);
-    if (path.dirname(target) === BUILD_CACHE && existsSync(target)) readable.add(target);
+    if (isBuiltProgram(target)) readable.add(target);
     const relative = path.relative(temp, target);
     const top = relative.split(path.sep)[0];
     if (!relative.startsWith('..') && top.startsWith(CHECK_TEMP_PREFIX) && existsSync(path.join(temp, top))) writable.add(path.join(temp, top));
@@ -184,65 +224,10 @@ function jailEnv(request: JailRequest): Record<string, string> {
   };
 }
 
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-/**
- * The bwrap options that build the jail's filesystem: later mounts go on top of earlier ones, and
- * the folders leading to a mount are created world-readable (bwrap would copy a 0700 /root).
- */
-class FolderView {
-  readonly args: string[] = [];
-  /** Host folders shown at their own path: whatever lies inside them is visible already. */
-  private readonly binds: string[] = [];
-  /** Folders that exist in the jail (empty ones it creates, tmpfs mounts). */
-  private readonly existing = new Set<string>(['/', '/proc', '/dev']);
-
-  add(...args: string[]): void {
-    this.args.push(...args);
-  }
-
-  bind(source: string, how: 'ro' | 'rw'): void {
-    const target = path.resolve(source);
-    if (how === 'ro' && this.isVisible(target)) return;
-    this.createParents(target);
-    this.args.push(how === 'ro' ? '--ro-bind' : '--bind', realpathSync(target), target);
-    this.binds.push(target);
-  }
-
-  tmpfs(target: string, bytes: number): void {
-    this.createParents(target);
-    this.args.push('--perms', '1777', '--size', String(bytes), '--tmpfs', target);
-    this.existing.add(target);
-  }
-
-  systemLink(link: string): void {
-    if (!existsSync(link)) return;
-    const real = realpathSync(link);
-    if (real !== link) this.args.push('--symlink', real, link);
-    else this.bind(link, 'ro');
-  }
-
-  private isVisible(target: string): boolean {
-    return this.binds.some((bound) => bound === target || isInside(target, bound));
-  }
-
-  private createParents(target: string): void {
-    const parents: string[] = [];
-    for (let dir = path.dirname(target); !this.existing.has(dir) && !this.isVisible(dir); dir = path.dirname(dir)) parents.unshift(dir);
-    for (const dir of parents) {
-      this.args.push('--perms', '0755', '--dir', dir);
-      this.existing.add(dir);
-    }
-  }
-}
-
-function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-}
-
-function containsOrIs(folder: string, item: string): boolean {
-  return folder === item || isInside(item, folder);
+/** Unjailed, the program keeps the grader's environment, with the real python3 first on its PATH (no shim). */
+function hostEnv(request: JailRequest): Record<string, string> {
+  const env = Object.fromEntries(Object.entries(request.inherited).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const python = pythonExecutable();
+  if (path.isAbsolute(python)) env.PATH = [path.dirname(python), env.PATH].filter(Boolean).join(':');
+  return { ...env, ...request.env };
 }

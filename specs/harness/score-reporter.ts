@@ -10,10 +10,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultReporter, SummaryReporter, VerboseReporter, type Reporter } from '@jest/reporters';
-import type { AggregatedResult } from '@jest/test-result';
-import { studentView } from '../../grader/report/student-view';
+import type { AggregatedResult, Test, TestResult } from '@jest/test-result';
+import { formatResultsErrors } from 'jest-message-util';
+import { notRunSummary, studentMessage, studentView } from '../../grader/report/student-view';
 import { formatPoints, summaryMarkdown } from '../../grader/report/summary';
-import { exerciseResults, totals, type ExerciseResult } from './results';
+import { graderErrorMessage, graderErrorNotice, isStudentFailure } from './grader-error';
+import { exerciseResults, stripAnsi, totals, type ExerciseResult } from './results';
 
 const useColour = process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColour ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -44,7 +46,11 @@ export function formatScores(exercises: ExerciseResult[]): string {
       case 'failed':
         if (view.problem) lines.push(`  ${name}  ${red(score)}  ${red(view.problem.split('\n')[0])}`);
         else lines.push(`  ${name}  ${red(score)}  ${view.failing.length + view.hiddenFailing} failing:`);
-        for (const check of view.failing) lines.push(`${indent}${red('✗')} ${check.title} ${dim(`[${check.id}, ${formatPoints(check.maxPoints)}]`)}`);
+        if (!view.problem && notRunSummary(exercise)) lines.push(`${indent}${yellow(notRunSummary(exercise)!)}`);
+        for (const check of view.failing) {
+          const notice = check.status === 'error' ? studentMessage(check) : undefined;
+          lines.push(`${indent}${red(check.status === 'error' ? '⚠' : '✗')} ${check.title} ${dim(`[${check.id}, ${formatPoints(check.maxPoints)}]`)}${notice ? yellow(`: ${notice}`) : ''}`);
+        }
         if (view.hiddenFailing) lines.push(`${indent}${red('✗')} ${dim(`${view.hiddenFailing} hidden`)}`);
     }
   }
@@ -60,10 +66,36 @@ export function writeSummaryFile(file: string, exercises: ExerciseResult[]): voi
 
 type Hooks = Required<Pick<Reporter, 'onRunStart' | 'onTestResult' | 'onTestStart' | 'onTestCaseResult' | 'onTestCaseStart' | 'onRunComplete'>>;
 
+type GlobalConfig = ConstructorParameters<typeof DefaultReporter>[0];
+
+/**
+ * A check the grading failed on (grader-error.ts) shows the student one plain line, not jest's
+ * failure with the grader's stack and paths: its failure messages are replaced, in place (so the
+ * scores and a caller's results see the same), before jest's reporters print them.
+ */
+export function plainGraderErrors(result: TestResult, config: Test['context']['config'], globalConfig: GlobalConfig): void {
+  if (result.testExecError) {
+    // The spec itself could not run (a bug or a missing piece of the grader's): no stack for the student either.
+    const notice = graderErrorNotice(`the checks could not run: ${stripAnsi(result.testExecError.message)}`).replace('on this check', 'on this exercise');
+    result.failureMessage = `  ● Test suite failed to run\n\n    ${notice}\n`;
+    return;
+  }
+  let changed = false;
+  for (const test of result.testResults) {
+    if (test.status !== 'failed') continue;
+    const messages = test.failureMessages.map(stripAnsi);
+    if (isStudentFailure(messages)) continue;
+    test.failureMessages = [`GraderError: ${graderErrorNotice(graderErrorMessage(messages))}`];
+    test.failureDetails = [];
+    changed = true;
+  }
+  if (changed) result.failureMessage = formatResultsErrors(result.testResults, config, globalConfig, result.testFilePath);
+}
+
 export default class ScoreReporter implements Hooks {
   private readonly jestOutput: Reporter[];
 
-  constructor(globalConfig: ConstructorParameters<typeof DefaultReporter>[0]) {
+  constructor(private readonly globalConfig: GlobalConfig) {
     this.jestOutput = [globalConfig.verbose ? new VerboseReporter(globalConfig) : new DefaultReporter(globalConfig), new SummaryReporter(globalConfig)];
   }
 
@@ -84,6 +116,7 @@ export default class ScoreReporter implements Hooks {
   }
 
   async onTestResult(...args: Parameters<Hooks['onTestResult']>): Promise<void> {
+    plainGraderErrors(args[1], args[0].context.config, this.globalConfig);
     for (const reporter of this.jestOutput) await (reporter.onTestFileResult ?? reporter.onTestResult)?.call(reporter, ...args);
   }
 

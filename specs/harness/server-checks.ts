@@ -48,7 +48,7 @@ export function portInUse(check: Register, protocol: 'tcp' | 'udp', points = 1):
   check({ id: 'port-in-use', points, title: 'exits non-zero with a clear message when its port is already in use' }, async (t) => {
     const first = await t.startServer(protocol);
     const second = t.start([first.host, String(first.port)]);
-    const exit = await second.waitForExit(5000);
+    const exit = await second.waitForExit(5000, 'own');
     const said = second.stderr.toString() + second.stdout.toString();
     const did = `started a first server on ${first.where}, then a second one with the same HOST and PORT`;
     if (!exit) {

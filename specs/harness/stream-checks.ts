@@ -4,6 +4,7 @@
  * judging it with a message that says how the connection ended, the uppercase-stream checks, and the
  * idle-timeout check of the iterative servers.
  */
+import { fairTimeout } from './fair-timer';
 import { TcpConnection, type Received } from './clients';
 import { allByteValues, asciiUpper, lowercaseText } from './data';
 import type { Check, CheckRun, ServerHandle } from './exercise';
@@ -38,12 +39,12 @@ export async function writePieces(conn: TcpConnection, pieces: Buffer[], pauseMs
 
 /** Resolves with `work`'s outcome, or with `undefined` once `ms` have passed. */
 async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  let cancel: (() => void) | undefined;
+  const deadline = new Promise<undefined>((resolve) => (cancel = fairTimeout(() => resolve(undefined), ms)));
   try {
     return await Promise.race([work, deadline]);
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * A stand-in for the jest child, for tests of the grading run itself (resume, shards, merge): a
- * submission's udp-upper-server.py says how it fares ("FAIL large,secret" fails those checks, anything
- * else passes them all). No process is started.
+ * submission's udp-upper-server.py says how it fares ("FAIL large,secret" fails those checks, "ERROR
+ * large" makes the grading fail on that one, anything else passes them all). No process is started.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,8 @@ export function fakeGrader(onRun?: (program: string) => void): FakeGrader {
       graded.push(program);
       onRun?.(program);
       const failing = /FAIL (\S+)/.exec(program)?.[1].split(',') ?? [];
-      const overrides = Object.fromEntries(failing.map((id) => [id, 'failed']));
+      const erroring = /ERROR (\S+)/.exec(program)?.[1].split(',') ?? [];
+      const overrides = Object.fromEntries([...failing.map((id) => [id, 'failed']), ...erroring.map((id) => [id, 'error'])]);
       return { exercises: [udpExercise(overrides)], log: `graded ${program}`, durationMs: 5 };
     },
   };
