@@ -11,9 +11,9 @@ import { detectIsolation } from './grader/isolation';
 import { DEFAULT_LIMITS } from './grader/limits';
 import { mergeOutputs } from './grader/merge';
 import { chooseProgress } from './grader/progress';
-import { REPO } from './grader/run-submission';
 import { beginRun } from './specs/harness/run-temp';
 import { findSubmissions, selectShard, singleSubmission } from './grader/submissions';
+import { REPO_ROOT } from './specs/harness/repo';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const shown = (dir: string) => {
@@ -87,7 +87,7 @@ async function grade(command: GradeCommand): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const command = parseCommand(process.argv.slice(2), REPO);
+  const command = parseCommand(process.argv.slice(2), REPO_ROOT);
   if (command.command === 'help') {
     say(USAGE);
     return 0;

@@ -25,7 +25,7 @@ const config: Config = {
   // The checks wait on sockets far more than they compute: more workers than cores pays off.
   maxWorkers: 4,
   // jest's default output, then the scores (score-reporter drives jest's default reporters itself).
-  reporters: ['<rootDir>/specs/harness/score-reporter.ts'],
+  reporters: ['<rootDir>/grader/report/score-reporter.ts'],
 };
 
 export default config;

@@ -16,6 +16,7 @@ import { detectIsolation, wrapInNamespaces } from '../grader/isolation';
 import { buildTypeScript } from '../specs/harness/program';
 import { pythonExecutable } from '../specs/harness/interpreters';
 import { describeSandbox, jail, sandboxSupport, workingJails, type JailBackend, type SandboxMode } from '../specs/harness/sandbox';
+import { REPO_ROOT } from '../specs/harness/repo';
 
 interface Containment {
   name: string;
@@ -30,7 +31,6 @@ const RUNS = Number(process.env.RUNS ?? 20);
  * NODE_EXTRA_CA_CERTS make every unjailed node start tens of milliseconds slower.
  */
 const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
-const REPO = path.resolve(__dirname, '..');
 
 function measure(run: () => void): number[] {
   run(); // warm the page cache and the interpreter lookup
@@ -103,8 +103,8 @@ function gradeRuns(): void {
       ['GRADER_SANDBOX=off --unsafe', { GRADER_SANDBOX: 'off' }, ['--unsafe']],
     ] as const) {
       const started = Date.now();
-      const run = spawnSync(process.execPath, [path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'grade.ts', 'fixtures/submissions', '--force', '--out', path.join(out, name.replace(/\W+/g, '-')), ...extra], {
-        cwd: REPO,
+      const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'grade.ts', 'fixtures/submissions', '--force', '--out', path.join(out, name.replace(/\W+/g, '-')), ...extra], {
+        cwd: REPO_ROOT,
         env: { ...process.env, ...env },
         encoding: 'utf8',
       });

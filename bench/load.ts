@@ -12,8 +12,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CheckResult, SubmissionResult } from '../specs/harness/results';
 import { interrupted, runGrade, startBurners, stopBurners, burnersRunning } from './measured-grade';
+import { REPO_ROOT } from '../specs/harness/repo';
 
-const REPO = path.resolve(__dirname, '..');
 const SHOWN_PER_RUN = 5;
 
 interface Options {
@@ -65,7 +65,7 @@ function parseOptions(argv: string[]): Options {
   const ns = [...new Set(values.n.split(',').map((t) => whole('n', t.trim(), 1)))].sort((a, b) => a - b);
   const samples = values.samples.split(',').map((s) => s.trim()).filter(Boolean);
   for (const sample of samples) {
-    if (!existsSync(path.join(REPO, 'fixtures', 'submissions', sample, 'student'))) throw new UsageError(`--samples: no fixtures/submissions/${sample}/student`);
+    if (!existsSync(path.join(REPO_ROOT, 'fixtures', 'submissions', sample, 'student'))) throw new UsageError(`--samples: no fixtures/submissions/${sample}/student`);
   }
   return { ns, burners: whole('burners', values.burners, 0), samples, exercises: values.exercise, keep: values.keep, markdown: values.markdown };
 }
@@ -108,7 +108,7 @@ function copies(root: string, samples: string[], n: number): { dir: string; name
   const dir = path.join(root, `submissions-${n}`);
   const names = samples.flatMap((sample) => Array.from({ length: n }, (_, i) => `${sample}-${i + 1}`));
   if (!existsSync(dir)) {
-    for (const name of names) cpSync(path.join(REPO, 'fixtures', 'submissions', sampleOf(name), 'student'), path.join(dir, name, 'student'), { recursive: true });
+    for (const name of names) cpSync(path.join(REPO_ROOT, 'fixtures', 'submissions', sampleOf(name), 'student'), path.join(dir, name, 'student'), { recursive: true });
   }
   return { dir, names };
 }

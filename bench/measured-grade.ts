@@ -6,9 +6,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from '../specs/harness/repo';
 
-const REPO = path.resolve(__dirname, '..');
-const TSX_CLI = path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const TSX_CLI = path.join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 /** Processes still running this long after grade exited are reported, and no longer waited for. */
 const ORPHAN_WAIT_SEC = 30;
 
@@ -119,7 +119,7 @@ export function runGrade(args: string[], env: NodeJS.ProcessEnv = process.env): 
     const cpuBefore = reapedChildrenCpuMs();
     const started = performance.now();
     const child = spawn('python3', ['-c', SUBREAPER, process.execPath, TSX_CLI, 'grade.ts', ...args], {
-      cwd: REPO,
+      cwd: REPO_ROOT,
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],

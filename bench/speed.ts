@@ -16,8 +16,8 @@ import { defaultJobs } from '../grader/cli';
 import { jail, sandboxSupport } from '../specs/harness/sandbox';
 import type { SubmissionResult } from '../specs/harness/results';
 import { runGrade } from './measured-grade';
+import { REPO_ROOT } from '../specs/harness/repo';
 
-const REPO = path.resolve(__dirname, '..');
 const START_RUNS = 15;
 
 interface Row {
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
   try {
     const support = sandboxSupport();
     const cost = startCost(work);
-    const samples = path.join(REPO, 'fixtures', 'submissions');
+    const samples = path.join(REPO_ROOT, 'fixtures', 'submissions');
     const rows: Row[] = [];
     for (const sample of ['good-python', 'good-typescript', 'partial']) {
       rows.push(await gradeOnce(sample, path.join(samples, sample, 'student'), 1, work, cost));

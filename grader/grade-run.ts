@@ -15,10 +15,11 @@ import { SubmissionError, type Limits } from './limits';
 import { forEachLimit } from './pool';
 import { prepareSubmission } from './prepare';
 import type { Finish, Progress } from './progress';
-import { REPO, runSubmission, type JestOutcome, type JestRun } from './run-submission';
+import { runSubmission, type JestOutcome, type JestRun } from './run-submission';
 import { OutputDir } from './store';
 import type { CopiedStudent } from './student-files';
 import type { Submission } from './submissions';
+import { REPO_ROOT } from '../specs/harness/repo';
 
 export interface GradeOptions {
   submissions: Submission[];
@@ -148,7 +149,7 @@ function graderFailed(submission: Submission, ctx: Context, error: Error): Done 
 export async function gradeAll(options: GradeOptions): Promise<GradeSummary> {
   const run = options.run ?? runSubmission;
   const out = new OutputDir(options.out);
-  const grader = graderFingerprint(REPO, options);
+  const grader = graderFingerprint(REPO_ROOT, options);
   const table =
     out.readTable(grader) ??
     (await readGradingTable(

@@ -16,9 +16,9 @@ import { runTempFolder } from '../specs/harness/run-temp';
 import { detectIsolation, type Isolation } from './isolation';
 import { RESULTS_FILE_ENV } from './results-reporter';
 import { killMarked } from './sweep';
+import { REPO_ROOT } from '../specs/harness/repo';
 
-export const REPO = path.resolve(__dirname, '..');
-const JEST = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
+const JEST = path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
 const REPORTER = path.join(__dirname, 'results-reporter.ts');
 const RUN_MARKER = 'GRADER_SUBMISSION_RUN';
 const MAX_RESULTS_BYTES = 50 * 1024 * 1024;
@@ -56,7 +56,7 @@ export interface JestOutcome {
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function jestArgs(run: Pick<JestRun, 'exercises' | 'workers'>): string[] {
-  const common = [JEST, '--config', path.join(REPO, 'jest.config.ts'), '--ci', '--forceExit', '--reporters', REPORTER];
+  const common = [JEST, '--config', path.join(REPO_ROOT, 'jest.config.ts'), '--ci', '--forceExit', '--reporters', REPORTER];
   if (run.workers === 1) return [...common, ...entryJestArgs()];
   const patterns = (run.exercises ?? []).map((id) => `/specs/${escapeRegex(id)}\\.spec\\.ts$`);
   return [...common, ...(run.workers ? ['--maxWorkers', String(run.workers)] : []), ...(patterns.length ? ['--testPathPatterns', ...patterns] : [])];
@@ -80,7 +80,7 @@ export async function runSubmission(run: JestRun): Promise<JestOutcome> {
   const { command, args } = (run.isolation ?? detectIsolation()).wrap(process.execPath, jestArgs(run));
   const log = new BoundedOutput(32 * 1024, 32 * 1024);
   const child = spawn(command, args, {
-    cwd: REPO,
+    cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

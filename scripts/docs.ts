@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../grader/cli/exercises';
+import { REPO_ROOT } from '../specs/harness/repo';
 import { collectChecks } from '../grader/docs/collect-checks';
 import { planDocs } from '../grader/docs/plan-docs';
 

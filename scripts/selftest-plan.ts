@@ -5,10 +5,10 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { exerciseIds } from '../specs/harness/exercise-list';
+import { REPO_ROOT } from '../specs/harness/repo';
 
-export const REPO = path.resolve(__dirname, '..');
 /** Each run works in its own folder, so that selftests running side by side never clobber each other. */
-export const WORK = path.join(REPO, '.selftest', `run-${process.pid}`);
+export const WORK = path.join(REPO_ROOT, '.selftest', `run-${process.pid}`);
 
 /**
  * Per exercise: 'pass' (every check passes), 'not-attempted', or the ids of the checks that must fail.
@@ -30,7 +30,7 @@ export interface Target {
 export function readLabels(file: string): string[] {
   const head = readFileSync(file, 'utf8').split('\n', 8).join('\n');
   const match = /(?:#|\/\/)\s*fails:\s*([a-z0-9, -]+)/.exec(head);
-  if (!match) throw new Error(`${path.relative(REPO, file)}: no "fails: check-id, ..." line in its first lines`);
+  if (!match) throw new Error(`${path.relative(REPO_ROOT, file)}: no "fails: check-id, ..." line in its first lines`);
   return match[1].split(',').map((s) => s.trim()).filter(Boolean);
 }
 
@@ -38,9 +38,9 @@ export function planTargets(): Target[] {
   rmSync(WORK, { recursive: true, force: true });
   const ids = exerciseIds();
   const targets: Target[] = [
-    { name: 'reference', dir: path.join(REPO, 'reference'), exercises: Object.fromEntries(ids.map((id) => [id, 'pass'])) },
+    { name: 'reference', dir: path.join(REPO_ROOT, 'reference'), exercises: Object.fromEntries(ids.map((id) => [id, 'pass'])) },
   ];
-  const broken = path.join(REPO, 'fixtures', 'broken');
+  const broken = path.join(REPO_ROOT, 'fixtures', 'broken');
   for (const id of existsSync(broken) ? readdirSync(broken).sort() : []) {
     if (!ids.includes(id)) {
       console.warn(`selftest: fixtures/broken/${id} has no spec specs/${id}.spec.ts yet: skipped`);
@@ -56,7 +56,7 @@ export function planTargets(): Target[] {
       targets.push({ name: `broken/${id}/${file}`, dir, exercises: { [id]: readLabels(source) } });
     }
   }
-  const submissions = path.join(REPO, 'fixtures', 'submissions');
+  const submissions = path.join(REPO_ROOT, 'fixtures', 'submissions');
   for (const name of existsSync(submissions) ? readdirSync(submissions).sort() : []) {
     const expectFile = path.join(submissions, name, 'expect.json');
     const declared: Record<string, Expectation> = existsSync(expectFile) ? JSON.parse(readFileSync(expectFile, 'utf8')) : {};

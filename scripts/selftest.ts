@@ -15,7 +15,8 @@ import { LOAD_FAILURE_TITLE, stripAnsi, testsByExercise } from '../specs/harness
 import { beginRun } from '../specs/harness/run-temp';
 import { sandboxSupport } from '../specs/harness/sandbox';
 import { parseCheckTitle, skipReason } from '../specs/harness/titles';
-import { planTargets, REPO, WORK, type Expectation, type Target } from './selftest-plan';
+import { planTargets, WORK, type Expectation, type Target } from './selftest-plan';
+import { REPO_ROOT } from '../specs/harness/repo';
 
 const RUN_ID = randomUUID();
 
@@ -42,19 +43,19 @@ async function main(): Promise<void> {
   const targets = planTargets().filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)));
   const projects = targets.map((target, index) => ({
     ...baseProject,
-    rootDir: REPO,
+    rootDir: REPO_ROOT,
     displayName: { name: `${index}`, color: 'white' as const },
     testMatch: Object.keys(target.exercises).map((id) => `<rootDir>/specs/${id}.spec.ts`),
     globals: { GRADER_TARGET: target.dir, GRADER_HIDDEN: true, [CHECKS_AT_ONCE_ENV]: SELFTEST_CHECKS_AT_ONCE },
   }));
   // The project's own unit and integration tests (tests/**/*.test.ts) run in the same jest run.
-  const unit = only.length === 0 && existsSync(path.join(REPO, 'tests'))
-    ? [{ ...baseProject, rootDir: REPO, roots: ['<rootDir>/tests'], displayName: { name: 'tests', color: 'white' as const }, testMatch: ['<rootDir>/tests/**/*.test.ts'] }]
+  const unit = only.length === 0 && existsSync(path.join(REPO_ROOT, 'tests'))
+    ? [{ ...baseProject, rootDir: REPO_ROOT, roots: ['<rootDir>/tests'], displayName: { name: 'tests', color: 'white' as const }, testMatch: ['<rootDir>/tests/**/*.test.ts'] }]
     : [];
   mkdirSync(WORK, { recursive: true });
   const configFile = path.join(WORK, 'jest.config.json');
-  writeFileSync(configFile, JSON.stringify({ rootDir: REPO, projects: [...projects, ...unit], maxWorkers: 4, reporters: [path.join(__dirname, 'selftest-progress.ts')] }));
-  const { results } = await runCLI({ $0: 'selftest', _: [], config: configFile, silent: true } as never, [REPO]);
+  writeFileSync(configFile, JSON.stringify({ rootDir: REPO_ROOT, projects: [...projects, ...unit], maxWorkers: 4, reporters: [path.join(__dirname, 'selftest-progress.ts')] }));
+  const { results } = await runCLI({ $0: 'selftest', _: [], config: configFile, silent: true } as never, [REPO_ROOT]);
 
   // Each target's tests by exercise, with the file that held them.
   const byTarget = targets.map((target, index) => {
@@ -143,7 +144,7 @@ function everyCheckCanFail(targets: Target[], reference: Map<string, Tests>): Ou
 }
 
 function unitOutcomes(file: FileResult): Outcome[] {
-  const where = path.relative(REPO, file.testFilePath);
+  const where = path.relative(REPO_ROOT, file.testFilePath);
   if (file.testExecError) return [{ ok: false, what: `${where}: crashed`, detail: file.testExecError.message }];
   return file.testResults.map((r) => ({
     ok: r.status === 'passed',
@@ -154,7 +155,7 @@ function unitOutcomes(file: FileResult): Outcome[] {
 
 function typecheck(): Outcome {
   try {
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', REPO], { stdio: 'pipe' });
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', REPO_ROOT], { stdio: 'pipe' });
     return { ok: true, what: 'typecheck' };
   } catch (error) {
     return { ok: false, what: 'typecheck: tsc found errors', detail: String((error as { stdout?: Buffer }).stdout ?? error) };

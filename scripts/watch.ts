@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { watch } from 'node:fs';
 import path from 'node:path';
 import { ALL, changedExercises } from '../grader/cli/changed-exercises';
-import { knownExercises, parseExerciseIds, REPO_ROOT } from '../grader/cli/exercises';
+import { knownExercises, parseExerciseIds } from '../grader/cli/exercises';
+import { REPO_ROOT } from '../specs/harness/repo';
 
 /** Editors save in several steps (write, rename, chmod): they are gathered into one run. */
 const SETTLE_MS = 300;

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { exercise, type CheckRun, type RunResult } from './harness/exercise';
 import { fail } from './harness/expect';
 import { askPython, hostsFileSupport, listedInEtcHosts, offlineLookups, type HostsFiles, type PythonAnswer, type PythonQuery, type Support } from './harness/hosts-file';
-import { findProgram, REPO_ROOT } from './harness/program';
+import { findProgram } from './harness/program';
+import { REPO_ROOT } from './harness/repo';
 
 const RUN_LIMIT_MS = 5000;
 const FIXTURE = { hosts: path.join(REPO_ROOT, 'fixtures', 'resolver', 'hosts'), hostConf: path.join(REPO_ROOT, 'fixtures', 'resolver', 'host.conf') };

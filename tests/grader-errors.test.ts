@@ -21,7 +21,7 @@ import { findSubmissions } from '../grader/submissions';
 import { DEFAULT_LIMITS } from '../grader/limits';
 import { plainProgress } from '../grader/progress';
 import { exercisesOfFile, type SubmissionResult } from '../specs/harness/results';
-import { formatScores } from '../specs/harness/score-reporter';
+import { formatScores } from '../grader/report/score-reporter';
 import { fakeGrader, gradeOptions, submissionsFolder } from './helpers/fake-grader';
 import { submission, udpExercise } from './helpers/sample-results';
 
@@ -143,7 +143,7 @@ describe('checks the grading fails on, in a real jest run', () => {
   }, RUN_JEST_LIMIT_MS);
 
   test("npm test's report shows the student one plain line per error: no stack, no path of the grader", async () => {
-    const { output } = await runJest(path.join(REPO, 'specs', 'harness', 'score-reporter.ts'), {});
+    const { output } = await runJest(path.join(REPO, 'grader', 'report', 'score-reporter.ts'), {});
     if (process.env.SHOW_OUTPUT) console.log(output);
     expect(output).toContain('GraderError: the grader failed on this check (not your program): the build folder is full; run it again');
     expect(output).toContain("the grader failed on this check (not your program): the check's code failed: Cannot read properties of undefined (reading 'port'); run it again");

@@ -29,7 +29,8 @@ let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'ready-test-'));
 });
-afterEach(killAll);
+// Killing waits until every process of each jail is gone: hundreds after a fork bomb, slow on a busy machine.
+afterEach(killAll, JEST_LIMIT_MS);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts a Python program given as source (`pin`: on CPU 0 only, beside the burners). */

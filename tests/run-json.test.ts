@@ -61,7 +61,7 @@ describe('what is wrong with run.json, and how to fix it', () => {
 });
 
 function gradeWithJest(target: string, resultsFile: string): Promise<string> {
-  const reporters = [path.join(REPO, 'specs', 'harness', 'score-reporter.ts'), path.join(REPO, 'grader', 'results-reporter.ts')];
+  const reporters = [path.join(REPO, 'grader', 'report', 'score-reporter.ts'), path.join(REPO, 'grader', 'results-reporter.ts')];
   const args = [JEST, '--config', path.join(REPO, 'jest.config.ts'), '--ci', ...reporters.flatMap((r) => ['--reporters', r]), '--testPathPatterns', 'specs/(netutil|udp-client)\\.spec\\.ts$'];
   const env = { ...process.env, GRADER_TARGET: target, GRADER_RESULTS_FILE: resultsFile, NO_COLOR: '1', FORCE_COLOR: '0' };
   return new Promise((resolve) => {

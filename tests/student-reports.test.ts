@@ -3,7 +3,7 @@ import { escapeData, escapeProperty, exerciseAnnotations, workflowCommand } from
 import { summaryMarkdown } from '../grader/report/summary';
 import { feedbackMarkdown } from '../grader/report/feedback';
 import { notRunSummary } from '../grader/report/student-view';
-import { formatScores } from '../specs/harness/score-reporter';
+import { formatScores } from '../grader/report/score-reporter';
 import { judge, parseMinScore, policyFromEnv } from '../grader/ci/policy';
 
 const check = (id: string, status: CheckResult['status'], extra: Partial<CheckResult> = {}): CheckResult => ({

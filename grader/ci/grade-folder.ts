@@ -6,7 +6,8 @@ import path from 'node:path';
 import { runCLI } from 'jest';
 import { buildArgv } from 'jest-cli';
 import { exerciseResults, type ExerciseResult } from '../../specs/harness/results';
-import { REPO_ROOT, specPathPattern } from '../cli/exercises';
+import { REPO_ROOT } from '../../specs/harness/repo';
+import { specPathPattern } from '../cli/exercises';
 
 export interface GradeFolderOptions {
   /** The folder holding the student's programs (student/). */

@@ -3,9 +3,6 @@
  * and the jest path pattern that selects their specs.
  */
 import { exerciseIds } from '../../specs/harness/exercise-list';
-import path from 'node:path';
-
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 export function knownExercises(): string[] {
   return exerciseIds();

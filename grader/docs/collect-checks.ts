@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { runCLI } from 'jest';
-import { REPO_ROOT } from '../cli/exercises';
+import { REPO_ROOT } from '../../specs/harness/repo';
 import { exerciseIdOf } from '../../specs/harness/results';
 import { runTempFolder } from '../../specs/harness/run-temp';
 import { parseCheckTitle, type CheckMeta } from '../../specs/harness/titles';

@@ -7,19 +7,15 @@
  * what the responders heard and sent is read back from a log. `broadcastSupport` says once whether this works here; where it does not
  * (no user namespaces), the checks are skipped with the reason, and nothing is ever broadcast.
  */
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraderError } from './grader-error';
-import { pythonExecutable } from './interpreters';
-import { runTempFolder } from './run-temp';
-import { jail } from './sandbox';
+import { executableFor, pythonExecutable } from './interpreters';
+import { runJailedProbe, type Support } from './jailed-probe';
 
 export const BROADCAST_ADDRESS = '127.255.255.255';
 const LAB_SCRIPT = path.join(__dirname, 'broadcast-lab.py');
 const UNSHARE_FLAGS = ['--user', '--map-root-user', '--net'];
-/** How long trying the namespace may take: well under a second on a quiet machine. */
-const PROBE_TIMEOUT_MS = 60_000;
 
 export interface Responder {
   /** The address it replies from (127.0.0.2, ...), with the port the program broadcast to. */
@@ -63,7 +59,7 @@ export interface LabLog {
   error?: string;
 }
 
-export type Support = { available: true } | { available: false; reason: string };
+export type { Support } from './jailed-probe';
 
 export class BroadcastLab {
   private readonly logFile: string;
@@ -82,7 +78,7 @@ export class BroadcastLab {
   /** For CheckRun.run/start: the program runs in the lab's namespace, beside its responders. */
   readonly wrap = (command: string, args: string[]): { command: string; args: string[] } => ({
     command: 'unshare',
-    args: [...UNSHARE_FLAGS, '--', pythonExecutable(), '-I', '-S', this.script, this.scenarioFile, this.logFile, '--', command === 'python3' ? pythonExecutable() : command, ...args],
+    args: [...UNSHARE_FLAGS, '--', pythonExecutable(), '-I', '-S', this.script, this.scenarioFile, this.logFile, '--', executableFor(command), ...args],
   });
 
   log(): LabLog {
@@ -116,25 +112,12 @@ export function broadcastSupport(): Support {
 
 function probe(): Support {
   if (process.platform !== 'linux') return { available: false, reason: 'needs Linux network namespaces' };
-  const dir = runTempFolder('grader-');
-  try {
-    const script = path.join(dir, 'broadcast-lab.py');
-    copyFileSync(LAB_SCRIPT, script);
-    const jailed = jail({ command: 'unshare', args: [...UNSHARE_FLAGS, '--', pythonExecutable(), '-I', '-S', script, '--probe'], cwd: dir, inherited: process.env, env: {} });
-    const ran = spawnSync(jailed.command, jailed.args, { cwd: dir, env: jailed.env, encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, killSignal: 'SIGKILL' });
-    // Out of time means a busy machine, not a missing feature: skipping would cost the student points.
-    if (ran.signal === 'SIGKILL' || (ran.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
-      throw new GraderError(`trying the broadcast namespace took over ${PROBE_TIMEOUT_MS / 1000} s: the machine was too busy`);
-    }
-    if (ran.error) return { available: false, reason: `unshare could not run: ${ran.error.message}` };
-    if (ran.status !== 0) return { available: false, reason: lastLine(ran.stderr) || `unshare exited with ${ran.status ?? ran.signal}` };
-    return { available: true };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function lastLine(text: string | null | undefined): string {
-  const lines = (text ?? '').trim().split('\n');
-  return (lines[lines.length - 1] ?? '').replace(/[[\]]/g, '').slice(0, 160);
+  return runJailedProbe({
+    what: 'the broadcast namespace',
+    command: (dir) => {
+      const script = path.join(dir, 'broadcast-lab.py');
+      copyFileSync(LAB_SCRIPT, script);
+      return { command: 'unshare', args: [...UNSHARE_FLAGS, '--', pythonExecutable(), '-I', '-S', script, '--probe'] };
+    },
+  }).support;
 }

@@ -6,8 +6,10 @@
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { existsSync } from 'node:fs';
 import { onCleanup } from './cleanup';
 import { fairTimeout } from './fair-timer';
+import { socketTableRows } from './proc-files';
 
 export interface Endpoint {
   host: string;
@@ -51,6 +53,24 @@ export class TcpConnection {
       this.wake();
     });
     socket.on('close', () => this.wake());
+  }
+
+  /**
+   * Whether the peer has closed or reset the connection by now: as this process has seen it, or as
+   * the kernel knows it already (FIN or RST arrived, its events not handled yet: a busy event loop
+   * handles what arrived together in any order). The kernel is asked on Linux, TCP only.
+   */
+  peerHasClosed(): boolean {
+    if (this.hungUpAt !== undefined) return true;
+    const { localPort, remotePort } = this.socket;
+    if (process.platform !== 'linux' || localPort === undefined || remotePort === undefined || !existsSync('/proc/net/tcp')) return false;
+    const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const fields of socketTableRows(table)) {
+        if (fields[1].endsWith(`:${hex(localPort)}`) && fields[2].endsWith(`:${hex(remotePort)}`)) return fields[3] !== '01'; // 01: ESTABLISHED
+      }
+    }
+    return !this.socket.destroyed; // gone from the tables while still open here: reset
   }
 
   /** Connects to a TCP endpoint or a Unix socket path; rejects with a clear message after `timeoutMs`. */

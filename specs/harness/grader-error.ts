@@ -9,8 +9,8 @@
  * student is shown of such an error is one plain line, with no stack trace and no path of the grader.
  */
 import path from 'node:path';
+import { REPO_ROOT } from './repo';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 export class GraderError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

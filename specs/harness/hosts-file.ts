@@ -10,26 +10,24 @@
  * here, trying it the way a check's program is started (inside the sandbox's jail, see sandbox.ts).
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isIP } from 'node:net';
 import { GraderError } from './grader-error';
-import { runTempFolder } from './run-temp';
-import { jail } from './sandbox';
+import { lastLine, PROBE_TIMEOUT_MS, runJailedOnce, runJailedProbe, type Support } from './jailed-probe';
 
 export type Wrap = (command: string, args: string[]) => { command: string; args: string[] };
 
 /** Files that replace the machine's own while the program runs. */
+export type { Support } from './jailed-probe';
+
 export interface HostsFiles {
   hosts?: string;
   hostConf?: string;
 }
 
-export type Support = { available: true } | { available: false; reason: string };
 
 const UNSHARE_FLAGS = ['--user', '--map-root-user', '--mount', '--net'];
-/** How long trying a namespace may take: a few milliseconds on a quiet machine. */
-const PROBE_TIMEOUT_MS = 60_000;
 /** Bind-mounts each SOURCE TARGET pair given before `--`, then execs the rest (same pid, same process group). */
 const MOUNT_THEN_EXEC = 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit 125; shift 2; done; shift; exec "$@"';
 /** nsswitch sources that answer from this machine alone (myhostname: the machine's own name and localhost). */
@@ -69,19 +67,9 @@ export function localOnlyNsswitch(original: string): string {
   return [...others, `hosts: ${sources.join(' ')}`, ''].join('\n');
 }
 
-/**
- * Runs `command` to its end, synchronously, as a check's program would run with `offlineLookups(files)`
- * (jailed like every program the harness starts), in a temporary folder removed afterwards.
- */
-function runOffline(files: HostsFiles, command: string, args: string[], timeoutMs: number): SpawnSyncReturns<string> {
-  const dir = runTempFolder('grader-');
-  try {
-    const wrapped = offlineLookups(dir, files)(command, args);
-    const jailed = jail({ command: wrapped.command, args: wrapped.args, cwd: dir, inherited: process.env, env: {} });
-    return spawnSync(jailed.command, jailed.args, { cwd: dir, env: jailed.env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/** Runs `command` to its end as a check's program would run with `offlineLookups(files)`. */
+function runOffline(what: string, files: HostsFiles, command: string, args: string[]): SpawnSyncReturns<string> {
+  return runJailedOnce(what, (dir) => offlineLookups(dir, files)(command, args));
 }
 
 const probed = new Map<string, Support>();
@@ -105,17 +93,9 @@ function runProbe(files: HostsFiles, probe: { key: string; expect: string }): Su
   if (process.platform !== 'linux') return { available: false, reason: 'needs Linux namespaces' };
   if (!onPath('unshare')) return { available: false, reason: 'util-linux unshare is not installed' };
   if (files.hostConf && !existsSync('/etc/host.conf')) return { available: false, reason: 'this machine has no /etc/host.conf to mount over' };
-  const ran = runOffline(files, 'getent', ['hosts', probe.key], PROBE_TIMEOUT_MS);
-  // A probe that ran out of time says the machine is busy, not that it lacks namespaces: skipping the
-  // checks would cost the student their points, so the grading fails (and is done again).
-  if (ran.signal === 'SIGKILL' || (ran.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
-    throw new GraderError(`trying the resolver's private /etc/hosts took over ${PROBE_TIMEOUT_MS / 1000} s: the machine was too busy`);
-  }
-  if (ran.error) return { available: false, reason: `unshare could not run: ${ran.error.message}` };
-  if (ran.status !== 0) {
-    return { available: false, reason: lastLine(ran.stderr) || lastLine(ran.stdout) || `unshare exited with ${ran.status ?? ran.signal}` };
-  }
-  if (!ran.stdout.split(/\s+/).includes(probe.expect)) {
+  const { support, stdout } = runJailedProbe({ what: "the resolver's private /etc/hosts", command: (dir) => offlineLookups(dir, files)('getent', ['hosts', probe.key]) });
+  if (!support.available) return support;
+  if (!stdout.split(/\s+/).includes(probe.expect)) {
     return { available: false, reason: 'lookups in the namespace do not see the fixture hosts file (is nscd caching hosts?)' };
   }
   return { available: true };
@@ -123,12 +103,6 @@ function runProbe(files: HostsFiles, probe: { key: string; expect: string }): Su
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(path.join(dir, command)));
-}
-
-function lastLine(text: string | null | undefined): string {
-  const lines = (text ?? '').trim().split('\n');
-  // Test titles carry the reason: keep it one short line without the brackets titles use.
-  return (lines[lines.length - 1] ?? '').replace(/[[\]]/g, '').slice(0, 160);
 }
 
 /** True when /etc/hosts has a line for this name (any case) or address: looking it up needs no DNS. */
@@ -176,7 +150,10 @@ print(json.dumps([answer(kind, arg) for kind, arg in zip(sys.argv[1::2], sys.arg
  */
 export function askPython(queries: PythonQuery[], offline?: HostsFiles): PythonAnswer[] | { unavailable: string } {
   const args = ['-c', ASK_PYTHON, ...queries.flat()];
-  const ran = offline ? runOffline(offline, 'python3', args, 10_000) : spawnSync('python3', args, { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
+  // Out of time is the machine's load, never a reason to skip the checks: a GraderError (graded again).
+  const what = 'asking Python for the expected answer';
+  const ran = offline ? runOffline(what, offline, 'python3', args) : spawnSync('python3', args, { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  if (!offline && (ran.signal === 'SIGKILL' || (ran.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT')) throw new GraderError(`${what} took over ${PROBE_TIMEOUT_MS / 1000} s: the machine was too busy`);
   if (ran.status === 0) {
     try {
       return JSON.parse(ran.stdout) as PythonAnswer[];

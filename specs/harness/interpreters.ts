@@ -29,6 +29,14 @@ export function pythonExecutable(): string {
   return executable;
 }
 
+/** The names that mean "the python3 of this machine", started as the executable it resolves to. */
+const PYTHON_NAME = /^python3?$/;
+
+/** What to start for `command`: python3's real executable for `python`/`python3`, else the command itself. */
+export function executableFor(command: string): string {
+  return PYTHON_NAME.test(command) ? pythonExecutable() : command;
+}
+
 /** Installation prefixes (folders holding bin/, lib/...) for the interpreters named in `words`. */
 export function interpreterMounts(words: string[]): string[] {
   const prefixes = new Set<string>();

@@ -39,3 +39,12 @@ export function listProc(folder: string): string[] {
     return [];
   }
 }
+
+/** The fields of each row of a /proc/net socket table (tcp, udp6, unix...), header skipped. */
+export function socketTableRows(file: string): string[][] {
+  return (readProc(file) ?? '')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length >= 7);
+}

@@ -12,7 +12,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { endianness } from 'node:os';
 import { isPid1Shell } from './namespace-init';
-import { listProc, readProc } from './proc-files';
+import { listProc, readProc, socketTableRows } from './proc-files';
 
 export interface Activity {
   /** CPU time of every task of the tree seen so far: it grows whenever any of them runs. */
@@ -171,7 +171,7 @@ export class ProcessTree {
     const found: HeldSocket[] = [];
     for (const protocol of ['tcp', 'udp'] as const) {
       for (const table of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
-        for (const fields of rows(table)) {
+        for (const fields of socketTableRows(table)) {
           if (!inodes.has(fields[9])) continue;
           const [host, portHex] = fields[1].split(':');
           const port = parseInt(portHex, 16);
@@ -183,7 +183,7 @@ export class ProcessTree {
         }
       }
     }
-    for (const fields of rows('/proc/net/unix')) {
+    for (const fields of socketTableRows('/proc/net/unix')) {
       const listening = (parseInt(fields[3], 16) & 0x10000) !== 0; // __SO_ACCEPTCON
       const path = fields.slice(7).join(' ');
       if (listening && path && inodes.has(fields[6])) found.push({ protocol: 'unix', address: path });
@@ -216,15 +216,6 @@ function childrenByParent(): Map<number, number[]> {
   }
   scan = { at: Date.now(), children };
   return children;
-}
-
-/** The fields of each row of a /proc/net table, header skipped. */
-function rows(file: string): string[][] {
-  return (readProc(file) ?? '')
-    .split('\n')
-    .slice(1)
-    .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields.length >= 7);
 }
 
 /** /proc/net's hex address (32-bit words in the machine's byte order) as text: "127.0.0.1", "::1". */

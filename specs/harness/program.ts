@@ -12,10 +12,10 @@ import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild
 import { GraderError } from './grader-error';
 import { graderCacheFolder, trustedFolder } from './private-dir';
 import { manifestCommand, unknownEntriesNote } from './run-json';
+import { REPO_ROOT } from './repo';
 
 export { ManifestError } from './run-json';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const STARTER_MARKER = 'autograder: starter';
 /**
  * A folder to build TypeScript programs into, set by grade.ts for one grading run (a private

@@ -20,7 +20,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GraderError } from './grader-error';
-import { readProc } from './proc-files';
+import { socketTableRows } from './proc-files';
 import { OWN_CLOCK_WALL_CAP, type Launched } from './launch';
 import type { HeldSocket } from './process-tree';
 
@@ -130,13 +130,8 @@ async function isListening(listener: Listener): Promise<boolean> {
 function inKernelTable(protocol: 'tcp' | 'udp', port: number): boolean {
   const wanted = port.toString(16).toUpperCase().padStart(4, '0');
   for (const file of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
-    const table = readProc(file);
-    if (table === undefined) continue;
-    for (const line of table.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields.length < 4) continue;
-      const localPort = fields[1].split(':').pop();
-      if (localPort === wanted && (protocol === 'udp' || fields[3] === '0A')) return true;
+    for (const fields of socketTableRows(file)) {
+      if (fields[1].split(':').pop() === wanted && (protocol === 'udp' || fields[3] === '0A')) return true;
     }
   }
   return false;

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { knownExercises } from '../../grader/cli/exercises';
+import { exerciseIds } from './exercise-list';
 
 const SHOWN = 'student/run.json';
 const FILE_FIX =
@@ -79,7 +79,7 @@ export function manifestCommand(exercise: string, dir: string): string[] | undef
 
 /** A note on run.json's keys that name no exercise (a misspelt entry leaves its exercise without a program), or ''. */
 export function unknownEntriesNote(dir: string): string {
-  const known = knownExercises();
+  const known = exerciseIds();
   const unknown = Object.keys(read(dir)).filter((key) => !known.includes(key));
   if (unknown.length === 0) return '';
   return ` (run.json's ${unknown.map((key) => `"${key}"`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} no exercise's name: check the spelling)`;

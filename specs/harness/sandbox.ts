@@ -15,8 +15,9 @@
 import { chmodSync, chownSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { interpreterMounts, pythonExecutable } from './interpreters';
-import { isBuiltProgram, REPO_ROOT } from './program';
+import { executableFor, interpreterMounts, pythonExecutable } from './interpreters';
+import { isBuiltProgram } from './program';
+import { REPO_ROOT } from './repo';
 import { bubblewrapOptions, containsOrIs, JailView, type ViewStep } from './jail-view';
 import { SHELL_AS_PID_1 } from './namespace-init';
 import { unshareJailArgs } from './unshare-jail';
@@ -58,8 +59,6 @@ const CHECK_TEMP_PREFIX = 'grader-';
 
 /** Environment variables passed into the jail from the grader's own environment. */
 const PASSED_VARIABLES = [/^GRADER_RUN_ID$/, /^GRADER_SUBMISSION_RUN$/, /^LANG(UAGE)?$/, /^LC_[A-Z]+$/, /^TZ$/];
-/** The command names that mean "the python3 of this machine", started as the executable it resolves to. */
-const PYTHON_NAME = /^python3?$/;
 const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
 /** Shown read-only in every jail; the merged-/usr links are recreated as they are on the host. */
 const SYSTEM_FOLDERS = ['/usr', '/etc'];
@@ -108,7 +107,7 @@ function detectFor(wanted: string): SandboxSupport {
 }
 
 export function jail(asked: JailRequest, mode: SandboxMode = sandboxSupport().mode, backend: JailBackend = sandboxSupport().backend ?? 'bubblewrap'): Jailed {
-  const request = { ...asked, command: PYTHON_NAME.test(asked.command) ? pythonExecutable() : asked.command };
+  const request = { ...asked, command: executableFor(asked.command) };
   if (mode === 'off') return { command: request.command, args: request.args, env: hostEnv(request), mode };
   if (mode === 'rlimits') {
     // No namespace of its own: the process count is the grader's user's, so it is not limited here.

@@ -12,10 +12,10 @@ import path from 'node:path';
 import { DefaultReporter, SummaryReporter, VerboseReporter, type Reporter } from '@jest/reporters';
 import type { AggregatedResult, Test, TestResult } from '@jest/test-result';
 import { formatResultsErrors } from 'jest-message-util';
-import { notRunSummary, studentMessage, studentView } from '../../grader/report/student-view';
-import { formatPoints, summaryMarkdown } from '../../grader/report/summary';
-import { graderErrorMessage, graderErrorNotice, isStudentFailure } from './grader-error';
-import { exerciseResults, stripAnsi, totals, type ExerciseResult } from './results';
+import { notRunSummary, studentMessage, studentView } from './student-view';
+import { formatPoints, summaryMarkdown } from './summary';
+import { graderErrorMessage, graderErrorNotice, isStudentFailure } from '../../specs/harness/grader-error';
+import { exerciseResults, stripAnsi, totals, type ExerciseResult } from '../../specs/harness/results';
 
 const useColour = process.env.FORCE_COLOR ? process.env.FORCE_COLOR !== '0' : process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColour ? `\x1b[${code}m${text}\x1b[0m` : text);
