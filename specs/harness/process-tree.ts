@@ -29,6 +29,8 @@ export interface Activity {
   busy: boolean;
   /** Tasks seen so far; a new one is activity too. */
   tasks: number;
+  /** Tasks (processes and threads) alive in this sample. */
+  live: number;
 }
 
 export interface HeldSocket {
@@ -53,7 +55,7 @@ const JAIL_TOOLS = new Set(['bwrap', 'unshare']);
  * a busy machine stretches to seconds, most of them never seen between two samples. Until the first
  * process that is none of them appears, the time is the grader's, not the program's.
  */
-const JAIL_SET_UP = new Set([...JAIL_TOOLS, 'setpriv', 'prlimit', 'mount']);
+const JAIL_SET_UP = new Set([...JAIL_TOOLS, 'setpriv', 'prlimit', 'mount', 'mkdir', 'ln']);
 const JAIL_SCRIPT = /(^|\/)jail\.sh$/;
 /** Sleeping here, a task waits for another task of the tree (a child, a lock of its own): neither working nor held. */
 const WAITS_FOR_ITS_OWN = /^(do_wait|kernel_wait4|futex_wait_queue(_me)?|futex_wait)$/;
@@ -101,6 +103,7 @@ export class ProcessTree {
     let busy = false;
     let working = false;
     let held = false;
+    let live = 0;
     for (const pid of this.pids()) {
       for (const tid of listProc(`/proc/${pid}/task`)) {
         const stat = readProc(`/proc/${pid}/task/${tid}/stat`);
@@ -121,6 +124,7 @@ export class ProcessTree {
           if (WAITS_FOR_THE_GRADER.test(wchan)) held = true;
           else if (!WAITS_FOR_ITS_OWN.test(wchan)) working = true;
         }
+        live += 1;
         // The start time tells a reused task id from the task that had it before.
         this.seen.set(`${tid}@${fields[19]}`, { pid, runNs: Number(sched[0]), waitNs: Number(sched[1]) });
       }
@@ -135,7 +139,7 @@ export class ProcessTree {
       waitByProcess.set(times.pid, Math.max(waitByProcess.get(times.pid) ?? 0, times.waitNs));
     }
     const waitNs = [...waitByProcess.values()].reduce((sum, ns) => sum + ns, 0);
-    return { cpuMs: runNs / 1e6, waitedMs: waitNs / 1e6 + this.heldMs, busy, tasks: this.seen.size };
+    return { cpuMs: runNs / 1e6, waitedMs: waitNs / 1e6 + this.heldMs, busy, tasks: this.seen.size, live };
   }
 
   /** A process of the jail's set-up, not yet the program (the program's own `sh` is neither jail.sh nor the jail's PID 1). */

@@ -31,6 +31,8 @@ export type Listener =
 export class NotReadyError extends Error {}
 
 const SAMPLE_MS = 100;
+/** Live tasks past which a tree that keeps growing is multiplying toward the jail's process limit (256). */
+const MULTIPLYING_TASKS = 32;
 /** Idle this long while listening elsewhere: it waits for clients on the wrong port or path. */
 const IDLE_ELSEWHERE_MS = 500;
 /** Idle this long without any listener: it waits for something that will not come. */
@@ -51,6 +53,7 @@ export async function waitForListener(program: Launched, listener: Listener, tim
   for (;;) {
     if (program.exit) throw notReady(program, listener, `${program.describeExit()} before it listened on ${describeListener(listener)}.`);
     if (await isListening(listener)) return;
+    const prev = last;
     const now = tree?.sample();
     // No task seen at all (a /proc that hides it): nothing is known, so it never counts as idle.
     if (!now || !last || now.tasks === 0 || now.busy || now.cpuMs !== last.cpuMs || now.tasks !== last.tasks) activeAt = Date.now();
@@ -62,10 +65,13 @@ export async function waitForListener(program: Launched, listener: Listener, tim
     if (held.some((socket) => isWanted(socket, listener))) return;
     const elsewhere = held;
     // A UDP socket on an ephemeral port may be a client's (a lookup, say): not proof enough to fail fast.
+    // Out of time while it is still multiplying (a fork bomb on a busy machine): the process limit will
+    // stop it soon, and that, not the time, is the reason to give.
+    const multiplying = now !== undefined && prev !== undefined && now.live > prev.live && now.live >= MULTIPLYING_TASKS;
     const why =
       (elsewhere.some((s) => !s.ephemeral) && idleMs >= IDLE_ELSEWHERE_MS) || idleMs >= IDLE_MS
         ? idle(listener, elsewhere, idleMs)
-        : ownMs >= timeoutMs
+        : ownMs >= timeoutMs && !multiplying
           ? working(listener, elsewhere, Math.min(ownMs, timeoutMs), now?.cpuMs)
           : undefined;
     if (!why && Date.now() - waitStarted >= wallCapMs) {
