@@ -7,7 +7,7 @@
  * on a busy machine, and which bubblewrap's own init lets return before the rest of the namespace ends.
  */
 import pRetry from 'p-retry';
-import { listProc, readProc } from './proc-files';
+import { childProcesses, readProc } from './proc-files';
 
 /**
  * bubblewrap arguments that make a shell PID 1 of the namespace, running the command as its child:
@@ -31,12 +31,10 @@ export interface NamespaceInit {
  * PID 1 of a namespace below ours. Undefined when it does not exist (yet, or any more).
  */
 export function findNamespaceInit(rootPid: number): NamespaceInit | undefined {
-  for (const tid of listProc(`/proc/${rootPid}/task`)) {
-    for (const child of (readProc(`/proc/${rootPid}/task/${tid}/children`) ?? '').split(' ').filter(Boolean)) {
-      const nsPids = /^NSpid:\s+(.+)$/m.exec(readProc(`/proc/${child}/status`) ?? '')?.[1].trim().split(/\s+/) ?? [];
-      const startTime = startTimeOf(Number(child));
-      if (nsPids.length >= 2 && nsPids[nsPids.length - 1] === '1' && startTime) return { pid: Number(child), startTime };
-    }
+  for (const child of childProcesses(rootPid)) {
+    const nsPids = /^NSpid:\s+(.+)$/m.exec(readProc(`/proc/${child}/status`) ?? '')?.[1].trim().split(/\s+/) ?? [];
+    const startTime = startTimeOf(child);
+    if (nsPids.length >= 2 && nsPids[nsPids.length - 1] === '1' && startTime) return { pid: child, startTime };
   }
   return undefined;
 }

@@ -3,7 +3,7 @@
  * ready.ts, fair-timer.ts). Its files report a size of 0, so fs.readFileSync reads each through a
  * fresh 64-KiB buffer; one buffer, reused (and grown for a large socket table), costs far less.
  */
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs';
 
 let buffer = Buffer.allocUnsafe(16 * 1024);
 
@@ -47,4 +47,39 @@ export function socketTableRows(file: string): string[][] {
     .slice(1)
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields.length >= 7);
+}
+
+/** Processes live for milliseconds here: one scan of /proc serves every look-up made in that time. */
+const SCAN_REUSE_MS = 40;
+let scan: { at: number; children: Map<number, number[]> } | undefined;
+
+/** The child processes of `pid` now. */
+export function childProcesses(pid: number): number[] {
+  return HAS_CHILDREN_FILES ? childrenOf(pid) : childrenByParent().get(pid) ?? [];
+}
+
+/** The kernel lists each task's children (CONFIG_PROC_CHILDREN): the tree is read without scanning every process. */
+const HAS_CHILDREN_FILES = existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
+
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const tid of listProc(`/proc/${pid}/task`)) {
+    for (const child of (readProc(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ')) if (child) found.push(Number(child));
+  }
+  return found;
+}
+
+/** pid -> its child processes, from every /proc/PID/stat (where the kernel lacks /proc/PID/task/TID/children). */
+function childrenByParent(): Map<number, number[]> {
+  if (scan && Date.now() - scan.at < SCAN_REUSE_MS) return scan.children;
+  const children = new Map<number, number[]>();
+  for (const entry of listProc('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProc(`/proc/${entry}/stat`);
+    if (!stat) continue;
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  scan = { at: Date.now(), children };
+  return children;
 }

@@ -12,7 +12,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { endianness } from 'node:os';
 import { isPid1Shell } from './namespace-init';
-import { listProc, readProc, socketTableRows } from './proc-files';
+import { childProcesses, listProc, readProc, socketTableRows } from './proc-files';
 
 export interface Activity {
   /** CPU time of every task of the tree seen so far: it grows whenever any of them runs. */
@@ -66,10 +66,6 @@ interface TaskTimes {
   waitNs: number;
 }
 
-/** Processes live for milliseconds here: one scan of /proc serves every tree sampled in that time. */
-const SCAN_REUSE_MS = 40;
-let scan: { at: number; children: Map<number, number[]> } | undefined;
-
 export class ProcessTree {
   private readonly seen = new Map<string, TaskTimes>();
   /** Time the whole tree was held by others: in the kernel (D), or writing into a pipe the grader had not read. */
@@ -88,13 +84,12 @@ export class ProcessTree {
   /** The tree's processes now: the root and its descendants. */
   pids(): number[] {
     if (!existsSync(`/proc/${this.rootPid}`)) return [];
-    const children = HAS_CHILDREN_FILES ? undefined : childrenByParent();
     const found: number[] = [];
     const queue = [this.rootPid];
     while (queue.length > 0) {
       const pid = queue.shift()!;
       found.push(pid);
-      queue.push(...(children ? children.get(pid) ?? [] : childrenOf(pid)));
+      queue.push(...childProcesses(pid));
     }
     return found;
   }
@@ -194,32 +189,6 @@ export class ProcessTree {
     }
     return found;
   }
-}
-
-/** The kernel lists each task's children (CONFIG_PROC_CHILDREN): the tree is read without scanning every process. */
-const HAS_CHILDREN_FILES = existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
-
-function childrenOf(pid: number): number[] {
-  const found: number[] = [];
-  for (const tid of listProc(`/proc/${pid}/task`)) {
-    for (const child of (readProc(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ')) if (child) found.push(Number(child));
-  }
-  return found;
-}
-
-/** pid -> its child processes, from every /proc/PID/stat (where the kernel lacks /proc/PID/task/TID/children). */
-function childrenByParent(): Map<number, number[]> {
-  if (scan && Date.now() - scan.at < SCAN_REUSE_MS) return scan.children;
-  const children = new Map<number, number[]>();
-  for (const entry of listProc('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readProc(`/proc/${entry}/stat`);
-    if (!stat) continue;
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-  }
-  scan = { at: Date.now(), children };
-  return children;
 }
 
 /** /proc/net's hex address (32-bit words in the machine's byte order) as text: "127.0.0.1", "::1". */
