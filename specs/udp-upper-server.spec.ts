@@ -1,24 +1,16 @@
 import { UdpSocket, udpRequest } from './harness/clients';
-import { allByteValues, asciiUpper, lowercaseText } from './harness/data';
+import { allByteValues, asciiUpper } from './harness/data';
+import { datagramSizes, expectAnswer, interleavedClients, overIpv6, type Answering } from './harness/datagram-checks';
 import { exercise } from './harness/exercise';
-import { expectBytes, fail } from './harness/expect';
-import { interleavedClients } from './harness/datagram-checks';
+import { fail } from './harness/expect';
 import { portInUse } from './harness/server-checks';
 
-exercise('udp-upper-server', ({ check }) => {
-  const ask = async (server: { host: string; port: number; where: string }, payload: Buffer, hint?: string) => {
-    const reply = await udpRequest(server, payload, 2000);
-    expectBytes(reply?.data, asciiUpper(payload), {
-      did: `sent 1 datagram to ${server.where} and waited 2 s for the reply`,
-      sent: payload,
-      what: reply ? 'The reply is not the datagram uppercased.' : 'No reply came back within 2 s.',
-      hint,
-    });
-  };
+const uppercase: Answering = { answer: asciiUpper, answerIs: 'the datagram uppercased' };
 
+exercise('udp-upper-server', ({ check }) => {
   check({ id: 'uppercase', points: 2, title: 'replies to a datagram with its letters uppercased' }, async (t) => {
     const server = await t.startServer('udp');
-    await ask(server, Buffer.from('MixedCaseString'), 'reply with sendto(data.upper(), addr) to the address recvfrom returned');
+    await expectAnswer(server, Buffer.from('MixedCaseString'), uppercase, 'reply with sendto(data.upper(), addr) to the address recvfrom returned');
   });
 
   check({ id: 'reply-from-server-port', points: 1, title: 'replies from the port it listens on' }, async (t) => {
@@ -35,23 +27,10 @@ exercise('udp-upper-server', ({ check }) => {
 
   check({ id: 'all-bytes', points: 1, title: 'leaves every non-letter byte, including non-ASCII ones, unchanged' }, async (t) => {
     const server = await t.startServer('udp');
-    await ask(server, allByteValues(), 'work on bytes: decoding to text and calling upper() changes bytes such as 0xe9 (é) or fails on invalid UTF-8');
+    await expectAnswer(server, allByteValues(), uppercase, 'work on bytes: decoding to text and calling upper() changes bytes such as 0xe9 (é) or fails on invalid UTF-8');
   });
 
-  check({ id: 'empty', points: 1, title: 'answers an empty datagram with an empty datagram' }, async (t) => {
-    const server = await t.startServer('udp');
-    await ask(server, Buffer.alloc(0), 'an empty datagram is still a datagram: recvfrom returns b"", and the reply must be sent anyway');
-  });
-
-  check({ id: 'large', points: 2, title: 'returns a 60000-byte datagram intact' }, async (t) => {
-    const server = await t.startServer('udp');
-    await ask(server, lowercaseText(60_000), 'recvfrom(1024) cuts a datagram to 1024 bytes: ask for 65535');
-  });
-
-  check({ id: 'max-datagram', points: 1, hidden: true, title: 'returns a datagram of the largest size UDP over IPv4 allows (65507 bytes)' }, async (t) => {
-    const server = await t.startServer('udp');
-    await ask(server, lowercaseText(65_507), 'a buffer smaller than 65507 (e.g. 65000) still cuts the largest datagrams: ask recvfrom for 65535');
-  });
+  datagramSizes(check, uppercase, { maxSizeHidden: true });
 
   interleavedClients(check, (sent) => sent.toUpperCase(), 'reply to the address recvfrom returned for that datagram, not to the first client ever seen');
 
@@ -81,13 +60,10 @@ exercise('udp-upper-server', ({ check }) => {
     const first = await UdpSocket.open();
     await first.send('hello', server);
     first.close();
-    await ask(server, Buffer.from('still there?'), 'the server must loop forever: do not exit or close the socket after one client, and ignore errors caused by a vanished client');
+    await expectAnswer(server, Buffer.from('still there?'), uppercase, 'the server must loop forever: do not exit or close the socket after one client, and ignore errors caused by a vanished client');
   });
 
-  check({ id: 'ipv6', points: 1, title: 'works over IPv6 (::1)' }, async (t) => {
-    const server = await t.startServer('udp', '::1');
-    await ask(server, Buffer.from('over IPv6'), 'pick the address family from HOST: AF_INET6 when it contains ":" (or use getaddrinfo)');
-  });
+  overIpv6(check, uppercase);
 
   portInUse(check, 'udp');
 });
