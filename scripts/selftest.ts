@@ -10,7 +10,7 @@ import path from 'node:path';
 import { runCLI } from 'jest';
 import { baseProject } from '../jest.config';
 import { isStudentFailure } from '../specs/harness/grader-error';
-import { CHECKS_AT_ONCE_ENV } from '../specs/harness/exercise-list';
+import { CHECKS_AT_ONCE_ENV, exerciseIds } from '../specs/harness/exercise-list';
 import { LOAD_FAILURE_TITLE, stripAnsi, testsByExercise } from '../specs/harness/results';
 import { beginRun } from '../specs/harness/run-temp';
 import { sandboxSupport } from '../specs/harness/sandbox';
@@ -29,18 +29,23 @@ interface Outcome {
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const { only, exercises } = parseArgs(process.argv.slice(2));
   const outcomes: Outcome[] = [];
   const started = Date.now();
 
   beginRun();
-  if (only.length === 0) outcomes.push(typecheck());
+  const everything = only.length === 0 && exercises.length === 0;
+  if (everything) outcomes.push(typecheck());
 
   // Every program the harness starts inherits this marker, which is how leftovers are found.
   process.env.GRADER_RUN_ID = RUN_ID;
   // Detected here, once: what the jail needs for the whole run (unshare-jail.ts) then belongs to this process.
   sandboxSupport();
-  const targets = planTargets().filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)));
+  const targets = planTargets()
+    .filter((t) => only.length === 0 || only.some((o) => t.name.includes(o)))
+    .map((t) => (exercises.length ? { ...t, exercises: Object.fromEntries(Object.entries(t.exercises).filter(([id]) => exercises.includes(id))) } : t))
+    .filter((t) => Object.keys(t.exercises).length > 0);
+  if (targets.length === 0) throw new UsageError(`nothing to run: no target matches ${[...only, ...exercises.map((id) => `--exercise ${id}`)].join(' ')}`);
   const projects = targets.map((target, index) => ({
     ...baseProject,
     rootDir: REPO_ROOT,
@@ -49,7 +54,7 @@ async function main(): Promise<void> {
     globals: { GRADER_TARGET: target.dir, GRADER_HIDDEN: true, [CHECKS_AT_ONCE_ENV]: SELFTEST_CHECKS_AT_ONCE },
   }));
   // The project's own unit and integration tests (tests/**/*.test.ts) run in the same jest run.
-  const unit = only.length === 0 && existsSync(path.join(REPO_ROOT, 'tests'))
+  const unit = everything && existsSync(path.join(REPO_ROOT, 'tests'))
     ? [{ ...baseProject, rootDir: REPO_ROOT, roots: ['<rootDir>/tests'], displayName: { name: 'tests', color: 'white' as const }, testMatch: ['<rootDir>/tests/**/*.test.ts'] }]
     : [];
   mkdirSync(WORK, { recursive: true });
@@ -80,6 +85,22 @@ async function main(): Promise<void> {
   console.log(`\nselftest: ${targets.length} targets, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`selftest: ${outcomes.length - failed.length} passed, ${failed.length} failed`);
   process.exitCode = failed.length ? 1 : 0;
+}
+
+/**
+ * `selftest [NAME...] [--exercise ID]...`: NAME keeps the targets whose name contains it (reference,
+ * broken/ID/FILE, submission/NAME); --exercise keeps only those exercises of every target. Either
+ * leaves out the typecheck and the grader's own tests.
+ */
+function parseArgs(args: string[]): { only: string[]; exercises: string[] } {
+  const only: string[] = [];
+  const exercises: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== '--exercise') only.push(args[i]);
+    else if (args[i + 1] && exerciseIds().includes(args[i + 1])) exercises.push(args[++i]);
+    else throw new UsageError(`--exercise needs one of: ${exerciseIds().join(', ')}${args[i + 1] ? ` (not ${args[i + 1]})` : ''}`);
+  }
+  return { only, exercises };
 }
 
 type FileResult = Awaited<ReturnType<typeof runCLI>>['results']['testResults'][number];
@@ -184,8 +205,10 @@ function indent(text: string): string {
   return text.replace(/^/gm, '    ');
 }
 
+class UsageError extends Error {}
+
 main().catch((error) => {
-  console.error(error);
+  console.error(error instanceof UsageError ? `selftest: ${error.message}` : error);
   console.log('selftest: 0 passed, 1 failed');
   process.exitCode = 1;
 });
