@@ -1,34 +1,25 @@
 /**
- * The grading table: every check each graded exercise has, with its points and visibility, read from
- * the spec files themselves by a jest run on an empty folder (every check reports "not attempted").
- * A submission's results are reconciled with it, so every submission has the same checks and maximum
- * whatever happened to it, and points come from the table, not from what a run wrote.
+ * The grading table: every check each graded exercise has, with its points and visibility, as the
+ * specs declare them (declarations.ts). A submission's results are reconciled with it, so every
+ * submission has the same checks and maximum whatever happened to it, and points come from the table,
+ * not from what a run wrote.
  */
-import { mkdirSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import type { CheckResult, ExerciseResult } from '../specs/harness/results';
-import { runTempFolder } from '../specs/harness/run-temp';
-import { runSubmission, type JestOutcome, type JestRun } from './run-submission';
+import { readDeclarations } from './declarations';
 
 export type Table = ExerciseResult[];
 
 const MAX_MESSAGE = 16 * 1024;
 
-export async function readGradingTable(options: Omit<JestRun, 'studentDir'>, run: (r: JestRun) => Promise<JestOutcome> = runSubmission): Promise<Table> {
-  const temp = runTempFolder('grade-table-');
-  const empty = path.join(temp, 'student');
-  mkdirSync(empty);
-  try {
-    const outcome = await run({ ...options, studentDir: empty });
-    const broken = outcome.exercises.filter((e) => e.checks.length === 0);
-    if (outcome.error || broken.length || outcome.exercises.length === 0) {
-      const why = outcome.error ?? (broken.length ? broken.map((e) => `${e.id}: ${e.reason ?? 'no checks'}`).join('\n') : 'no spec file ran');
-      throw new Error(`the specs could not be loaded, nothing was graded:\n${why}\n${outcome.log.split('\n').slice(-30).join('\n')}`);
-    }
-    return outcome.exercises;
-  } finally {
-    rmSync(temp, { recursive: true, force: true });
-  }
+/** The table of `exercises` (all when empty); hidden checks only with `hidden`. Throws DeclarationError when a spec cannot be read. */
+export function readGradingTable(options: { exercises: string[]; hidden: boolean }): Table {
+  const declared = readDeclarations(options.exercises.length ? options.exercises : undefined);
+  return [...declared].map(([id, declaredChecks]) => {
+    const checks = declaredChecks
+      .filter((check) => options.hidden || !check.hidden)
+      .map((check): CheckResult => ({ id: check.id, title: check.title, points: 0, maxPoints: check.points, hidden: Boolean(check.hidden), status: 'not attempted' }));
+    return { id, attempted: false, reason: 'not graded yet', score: 0, max: checks.reduce((sum, check) => sum + check.maxPoints, 0), checks };
+  });
 }
 
 function bounded(message: string | undefined): string | undefined {

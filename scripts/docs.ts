@@ -6,12 +6,12 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../specs/harness/repo';
-import { collectChecks } from '../grader/docs/collect-checks';
+import { readDeclarations } from '../grader/declarations';
 import { planDocs } from '../grader/docs/plan-docs';
 
 async function main(): Promise<void> {
   const check = process.argv.includes('--check');
-  const plan = planDocs(await collectChecks(), path.join(REPO_ROOT, 'docs', 'exercises'));
+  const plan = planDocs(readDeclarations(), path.join(REPO_ROOT, 'docs', 'exercises'));
   const shown = (file: string) => path.relative(REPO_ROOT, file);
   for (const { file, text } of plan.outdated) {
     if (check) console.log(`out of date: ${shown(file)} (run npm run docs)`);

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { collectChecks } from '../grader/docs/collect-checks';
+import { readDeclarations } from '../grader/declarations';
 import { planDocs } from '../grader/docs/plan-docs';
 import { exerciseKinds, scaffoldExercise, ScaffoldError } from '../grader/scaffold';
 import { REPO_ROOT } from '../specs/harness/repo';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const [id] = rest;
   const written = scaffoldExercise(REPO_ROOT, id, kind);
   for (const file of written) console.log(`created: ${file}${file === 'README.md' ? ' (a row in the exercise table)' : ''}`);
-  const docs = planDocs(await collectChecks(), path.join(REPO_ROOT, 'docs', 'exercises'));
+  const docs = planDocs(readDeclarations(), path.join(REPO_ROOT, 'docs', 'exercises'));
   for (const { file, text } of docs.outdated) if (path.basename(file) === `${id}.md`) writeFileSync(file, text);
   console.log(`
 ${id} passes the selftest as it is. Next:

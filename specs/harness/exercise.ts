@@ -67,7 +67,32 @@ export function hiddenChecksEnabled(): boolean {
   return fromGlobal ?? process.env.GRADER_HIDDEN === '1';
 }
 
+/** While declarations are read (readDeclarations), exercise() records each exercise's checks instead of registering tests. */
+let recording: Map<string, CheckMeta[]> | undefined;
+
+/**
+ * What the exercises that `load` defines declare: every check's id, title, points and visibility
+ * (hidden ones included), in their order; no test is registered, nothing started. `load` requires the
+ * spec files.
+ */
+export function recordDeclarations(load: () => void): Map<string, CheckMeta[]> {
+  if (recording) throw new Error('recordDeclarations: already recording');
+  recording = new Map();
+  try {
+    load();
+    return recording;
+  } finally {
+    recording = undefined;
+  }
+}
+
 export function exercise(id: string, define: (checks: { check: (meta: Check, body: (t: CheckRun) => Promise<void>) => void }) => void): void {
+  if (recording) {
+    const checks: CheckMeta[] = [];
+    define({ check: ({ id, title, points, hidden }) => void checks.push({ id, title, points, hidden: Boolean(hidden) }) });
+    recording.set(id, checks);
+    return;
+  }
   const { program, unusable } = programOf(id);
   const gate = gateOf(id);
   describe(id, () => {

@@ -8,9 +8,8 @@ import net from 'node:net';
 import path from 'node:path';
 import pRetry from 'p-retry';
 import { TcpConnection } from './clients';
-import { hiddenChecksEnabled, type Check, type CheckRun } from './exercise';
+import type { Check, CheckRun } from './exercise';
 import { fail } from './expect';
-import { checkTitle } from './titles';
 
 type Register = (meta: Check, body: (t: CheckRun) => Promise<void>) => void;
 
@@ -20,17 +19,10 @@ export type UnixServer = Awaited<ReturnType<CheckRun['startUnixServer']>>;
 export const unixSocketsMissing: string | undefined =
   process.platform === 'win32' ? 'AF_UNIX stream sockets are not available to Python and Node programs on Windows' : undefined;
 
-/**
- * Wraps an exercise's `check` so that, where AF_UNIX is missing, each check is registered as skipped
- * with the reason in its title (the title keeps its [id, points] suffix, so reports still read it).
- */
+/** Wraps an exercise's `check` so that, where AF_UNIX is missing, each check is skipped with the reason. */
 export function unixOnly(check: Register): Register {
   const reason = unixSocketsMissing;
-  if (!reason) return check;
-  return (meta) => {
-    if (meta.hidden && !hiddenChecksEnabled()) return;
-    test.skip(checkTitle({ ...meta, title: `${meta.title} (skipped: ${reason})` }), () => undefined);
-  };
+  return reason ? (meta, body) => check({ ...meta, skip: meta.skip ?? reason }, body) : check;
 }
 
 /**
