@@ -7,7 +7,7 @@
  * on a busy machine, and which bubblewrap's own init lets return before the rest of the namespace ends.
  */
 import pRetry from 'p-retry';
-import { childProcesses, readProc } from './proc-files';
+import { childProcesses, readProc, readStat } from './proc-files';
 
 /**
  * bubblewrap arguments that make a shell PID 1 of the namespace, running the command as its child:
@@ -33,7 +33,7 @@ export interface NamespaceInit {
 export function findNamespaceInit(rootPid: number): NamespaceInit | undefined {
   for (const child of childProcesses(rootPid)) {
     const nsPids = /^NSpid:\s+(.+)$/m.exec(readProc(`/proc/${child}/status`) ?? '')?.[1].trim().split(/\s+/) ?? [];
-    const startTime = startTimeOf(child);
+    const startTime = readStat(`/proc/${child}/stat`)?.startTime;
     if (nsPids.length >= 2 && nsPids[nsPids.length - 1] === '1' && startTime) return { pid: child, startTime };
   }
   return undefined;
@@ -41,10 +41,8 @@ export function findNamespaceInit(rootPid: number): NamespaceInit | undefined {
 
 /** The namespace is empty: its PID 1 is gone, or a zombie (which it becomes after the rest is reaped). */
 export function namespaceEnded(init: NamespaceInit): boolean {
-  const stat = readProc(`/proc/${init.pid}/stat`);
-  if (!stat) return true;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[19] !== init.startTime || fields[0] === 'Z' || fields[0] === 'X';
+  const stat = readStat(`/proc/${init.pid}/stat`);
+  return !stat || stat.startTime !== init.startTime || stat.ended;
 }
 
 /** Resolves once the namespace is empty, or after `limitMs` (then false). Polled: the kernel offers no event for it. */
@@ -60,9 +58,4 @@ export async function waitForNamespaceEnd(init: NamespaceInit, limitMs: number):
   } catch {
     return false;
   }
-}
-
-function startTimeOf(pid: number): string | undefined {
-  const stat = readProc(`/proc/${pid}/stat`);
-  return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 }

@@ -58,6 +58,27 @@ export function childProcesses(pid: number): number[] {
   return HAS_CHILDREN_FILES ? childrenOf(pid) : childrenByParent().get(pid) ?? [];
 }
 
+/** A process's or task's /proc/.../stat, split: what the harness reads of it. */
+export interface ProcStat {
+  command: string;
+  /** R running, S sleeping, D in the kernel, Z zombie, X dead, ... */
+  state: string;
+  ppid: number;
+  /** Clock ticks after boot at which it started (field 22): tells a reused pid from the one before. */
+  startTime: string;
+  ended: boolean;
+}
+
+/** `/proc/PID/stat` (or `/proc/PID/task/TID/stat`), or undefined when it cannot be read. */
+export function readStat(file: string): ProcStat | undefined {
+  const stat = readProc(file);
+  if (!stat) return undefined;
+  // Field 2, the command name, may hold spaces and parentheses: count from the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0];
+  return { command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), state, ppid: Number(fields[1]), startTime: fields[19], ended: state === 'Z' || state === 'X' };
+}
+
 /** The kernel lists each task's children (CONFIG_PROC_CHILDREN): the tree is read without scanning every process. */
 const HAS_CHILDREN_FILES = existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
 
@@ -75,9 +96,8 @@ function childrenByParent(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of listProc('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = readProc(`/proc/${entry}/stat`);
-    if (!stat) continue;
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const ppid = readStat(`/proc/${entry}/stat`)?.ppid;
+    if (ppid === undefined) continue;
     children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
   }
   scan = { at: Date.now(), children };

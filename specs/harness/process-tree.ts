@@ -12,7 +12,7 @@ import { existsSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { endianness } from 'node:os';
 import { isPid1Shell } from './namespace-init';
-import { childProcesses, listProc, readProc, socketTableRows } from './proc-files';
+import { childProcesses, listProc, readProc, readStat, socketTableRows } from './proc-files';
 
 export interface Activity {
   /** CPU time of every task of the tree seen so far: it grows whenever any of them runs. */
@@ -101,13 +101,10 @@ export class ProcessTree {
     let live = 0;
     for (const pid of this.pids()) {
       for (const tid of listProc(`/proc/${pid}/task`)) {
-        const stat = readProc(`/proc/${pid}/task/${tid}/stat`);
+        const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
         const sched = readProc(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ');
         if (!stat || !sched) continue; // gone meanwhile
-        // Fields after the command name: state (field 3) ... start time (field 22).
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const state = fields[0];
-        const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const { state, command } = stat;
         if (!this.programSeen && !this.settingUp(pid, command)) this.programSeen = true;
         if (state === 'R' || state === 'D') busy = true;
         if (JAIL_TOOLS.has(command)) {
@@ -121,7 +118,7 @@ export class ProcessTree {
         }
         live += 1;
         // The start time tells a reused task id from the task that had it before.
-        this.seen.set(`${tid}@${fields[19]}`, { pid, runNs: Number(sched[0]), waitNs: Number(sched[1]) });
+        this.seen.set(`${tid}@${stat.startTime}`, { pid, runNs: Number(sched[0]), waitNs: Number(sched[1]) });
       }
     }
     this.countHeld((held && !working) || !this.programSeen);

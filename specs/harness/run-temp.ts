@@ -7,9 +7,10 @@
  * alone can be reused, so a process counts as the same only with the same start time (/proc/PID/stat),
  * boot and PID namespace.
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { readStat } from './proc-files';
 
 /** How every folder made by runTempFolder is named; nothing else in the temporary folder is looked at. */
 export const RUN_TEMP_PREFIXES = ['grade-', 'grader-', 'socket-grader-'] as const;
@@ -24,13 +25,12 @@ interface Owner {
   pidns: string;
 }
 
-/** When it started, unless it has ended (a zombie has: it only waits to be reaped). */
-function startTime(pid: number | 'self'): number | undefined {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Field 2, the command name, may hold spaces and parentheses: count from the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const start = Number(fields[19]);
-  return Number.isInteger(start) && fields[0] !== 'Z' && fields[0] !== 'X' ? start : undefined;
+/** When it started, unless it has ended (a zombie has: it only waits to be reaped); null when its stat cannot be read. */
+function startTime(pid: number | 'self'): number | undefined | null {
+  const stat = readStat(`/proc/${pid}/stat`);
+  if (!stat) return null;
+  const start = Number(stat.startTime);
+  return Number.isInteger(start) && !stat.ended ? start : undefined;
 }
 
 let self: Owner | null | undefined;
@@ -40,7 +40,7 @@ function thisProcess(): Owner | null {
   if (self === undefined) {
     try {
       const start = startTime('self');
-      self = start === undefined ? null : { pid: process.pid, start, boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidns: readlinkSync('/proc/self/ns/pid') };
+      self = start === undefined || start === null ? null : { pid: process.pid, start, boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidns: readlinkSync('/proc/self/ns/pid') };
     } catch {
       self = null;
     }
@@ -99,11 +99,9 @@ export function runTempFolder(prefix: RunTempPrefix): string {
 function mayBeAlive(owner: Owner, me: Owner): boolean {
   if (owner.boot !== me.boot) return false;
   if (owner.pidns !== me.pidns) return true; // its pids are not ours to look up
-  try {
-    return startTime(owner.pid) === owner.start;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
+  const start = startTime(owner.pid);
+  // Unreadable but there (another user's, say): it may be alive.
+  return start === null ? existsSync(`/proc/${owner.pid}`) : start === owner.start;
 }
 
 /** The owners a folder's marker names, when it is a regular file of this user's (never through a link). */
