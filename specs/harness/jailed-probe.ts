@@ -24,19 +24,25 @@ export interface ProbeRun {
 }
 
 /**
- * Runs a command to its end, synchronously, jailed as a check's program is, in a fresh folder of the
- * run's own (removed afterwards). Out of time is the machine's load: a GraderError naming `what`.
+ * Runs a command to its end, synchronously. Out of time is the machine's load, never the command's
+ * answer: a GraderError naming `what`.
  */
+export function runToEnd(what: string, command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): SpawnSyncReturns<string> {
+  const timeoutMs = options.timeoutMs ?? PROBE_TIMEOUT_MS;
+  const ran = spawnSync(command, args, { cwd: options.cwd, env: options.env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if (ran.signal === 'SIGKILL' || (ran.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
+    throw new GraderError(`${what} took over ${timeoutMs / 1000} s: the machine was too busy`);
+  }
+  return ran;
+}
+
+/** runToEnd, jailed as a check's program is, in a fresh folder of the run's own (removed afterwards). */
 export function runJailedOnce(what: string, build: (dir: string) => { command: string; args: string[] }, timeoutMs = PROBE_TIMEOUT_MS): SpawnSyncReturns<string> {
   const dir = runTempFolder('grader-');
   try {
     const { command, args } = build(dir);
     const jailed = jail({ command, args, cwd: dir, inherited: process.env, env: {} });
-    const ran = spawnSync(jailed.command, jailed.args, { cwd: dir, env: jailed.env, encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
-    if (ran.signal === 'SIGKILL' || (ran.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') {
-      throw new GraderError(`${what} took over ${timeoutMs / 1000} s: the machine was too busy`);
-    }
-    return ran;
+    return runToEnd(what, jailed.command, jailed.args, { cwd: dir, env: jailed.env, timeoutMs });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
