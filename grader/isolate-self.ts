@@ -6,10 +6,23 @@
  */
 import { spawn } from 'node:child_process';
 import { describeSandbox } from '../specs/harness/sandbox-support';
+import { beginRun } from '../specs/harness/run-temp';
 import { sandboxSupport } from '../specs/harness/sandbox';
 import { detectIsolation } from './isolation';
 
 const INSIDE = 'GRADER_ISOLATED';
+
+/**
+ * A front end's start: this run's temp folders, then the isolated re-run. True when the caller is to
+ * go on by itself; false when the re-run did the work (its exit code is then this process's).
+ */
+export async function goOnIsolated(): Promise<boolean> {
+  beginRun();
+  const code = await rerunIsolated();
+  if (code === undefined) return true;
+  process.exitCode = code;
+  return false;
+}
 
 /**
  * Resolves with the exit code of the isolated re-run, or with undefined when the caller should go

@@ -14,7 +14,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gradeFolder } from '../grader/ci/grade-folder';
-import { rerunIsolated } from '../grader/isolate-self';
+import { goOnIsolated } from '../grader/isolate-self';
 import { judge, parseMinScore, policyFromEnv, type Policy } from '../grader/ci/policy';
 import { parseExerciseIds } from '../grader/cli/exercises';
 import { exerciseAnnotations, workflowCommand } from '../grader/report/annotations';
@@ -22,7 +22,6 @@ import { junitXml } from '../grader/report/junit';
 import { summaryMarkdown } from '../grader/report/summary';
 import { findProgram } from '../specs/harness/program';
 import { totals, type SubmissionResult } from '../specs/harness/results';
-import { beginRun } from '../specs/harness/run-temp';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -40,12 +39,7 @@ const { values, positionals } = parseArgs({
 });
 
 async function main(): Promise<void> {
-  beginRun();
-  const code = await rerunIsolated();
-  if (code !== undefined) {
-    process.exitCode = code;
-    return;
-  }
+  if (!(await goOnIsolated())) return;
   const target = path.resolve(values.target);
   const exercises = parseExerciseIds([...values.exercise, ...positionals]);
   const policy: Policy = policyFromEnv(process.env);

@@ -9,17 +9,11 @@
 import path from 'node:path';
 import { run } from 'jest';
 import { specPathPattern } from '../grader/cli/exercises';
-import { rerunIsolated } from '../grader/isolate-self';
+import { goOnIsolated } from '../grader/isolate-self';
 import { parseTestArgs } from '../grader/cli/test-args';
-import { beginRun } from '../specs/harness/run-temp';
 
 async function main(): Promise<void> {
-  beginRun();
-  const code = await rerunIsolated();
-  if (code !== undefined) {
-    process.exitCode = code;
-    return;
-  }
+  if (!(await goOnIsolated())) return;
   const args = parseTestArgs(process.argv.slice(2));
   if (args.summaryFile) {
     // npm runs scripts from the package root: a relative FILE means relative to where npm was typed.
