@@ -2,7 +2,6 @@ import { exercise, type CheckRun, type RunResult } from './harness/exercise';
 import { fail, showBytes } from './harness/expect';
 import { GraderError } from './harness/grader-error';
 import { BROADCAST_ADDRESS, BroadcastLab, broadcastSupport, type LabLog, type Responder, type Scenario } from './harness/broadcast-lab';
-import { findProgram } from './harness/program';
 
 const MESSAGE = 'who is there?';
 /** The contract's wait: 1 s in all. Past this (on the program's own clock) it is treated as hanging. */
@@ -21,15 +20,17 @@ const TWICE = 1;
 const DECOY = { address: '127.0.0.2', reply: 'not a reply', after: 0.15 };
 const CHATTY: Responder = { address: '127.0.0.5', reply: 'delta ready', every: 0.3 };
 
-const attempted = ((): boolean => {
-  try {
-    return findProgram('udp-discover').attempted;
-  } catch {
-    return true; // a bad run.json: exercise() fails every check saying why
-  }
-})();
-const support = attempted ? broadcastSupport() : { available: false as const, reason: 'not attempted' };
-const skip = support.available ? undefined : `needs Linux user and network namespaces to keep broadcasts on this machine (${support.reason})`;
+/** Why the checks cannot run here, found once (a jailed probe) when they are registered to run; never when only declared. */
+let probed: { reason: string | undefined } | undefined;
+function skip(): string | undefined {
+  probed ??= { reason: broadcastSkipReason() };
+  return probed.reason;
+}
+
+function broadcastSkipReason(): string | undefined {
+  const support = broadcastSupport();
+  return support.available ? undefined : `needs Linux user and network namespaces to keep broadcasts on this machine (${support.reason})`;
+}
 
 interface Discovery {
   scenario: Scenario;

@@ -26,8 +26,11 @@ export { type CheckMeta } from './titles';
 export interface Check extends CheckMeta {
   /** Jest's limit for the whole check; the check's own waits should end well before it. */
   timeoutMs?: number;
-  /** Set when this machine cannot run the check (no AF_UNIX, no namespaces): it is skipped, saying why. */
-  skip?: string;
+  /**
+   * Set when this machine cannot run the check (no AF_UNIX, no namespaces): it is skipped, saying why.
+   * A function is asked only when the check is registered to run, never when it is only declared.
+   */
+  skip?: string | (() => string | undefined);
 }
 
 export interface ServerHandle {
@@ -117,8 +120,9 @@ export function exercise(id: string, define: (checks: { check: (meta: Check, bod
           test.skip(skippedTitle(meta, 'not attempted', program.reason), () => undefined);
           return;
         }
-        if (meta.skip) {
-          test.skip(skippedTitle(meta, 'skipped', meta.skip), () => undefined);
+        const skip = typeof meta.skip === 'function' ? meta.skip() : meta.skip;
+        if (skip) {
+          test.skip(skippedTitle(meta, 'skipped', skip), () => undefined);
           return;
         }
         const timeoutMs = meta.timeoutMs ?? CHECK_TIME_LIMIT_MS;

@@ -33,6 +33,11 @@ export class NotReadyError extends Error {}
 const SAMPLE_MS = 100;
 /** Live tasks past which a tree that keeps growing is multiplying toward the jail's process limit (256). */
 const MULTIPLYING_TASKS = 32;
+/**
+ * Grown to a new size within this much of its own time: still multiplying. On its own clock, because a
+ * busy machine spaces out a fork bomb's children in wall time (each spawn of node is a fork of it).
+ */
+const GROWTH_WINDOW_MS = 1000;
 /** Idle this long while listening elsewhere: it waits for clients on the wrong port or path. */
 const IDLE_ELSEWHERE_MS = 500;
 /** Idle this long without any listener: it waits for something that will not come. */
@@ -50,10 +55,11 @@ export async function waitForListener(program: Launched, listener: Listener, tim
   const ownStart = program.ownMs();
   let last = tree?.sample();
   let activeAt = Date.now();
+  let largest = 0;
+  let grewAtOwnMs = 0;
   for (;;) {
     if (program.exit) throw notReady(program, listener, `${program.describeExit()} before it listened on ${describeListener(listener)}.`);
     if (await isListening(listener)) return;
-    const prev = last;
     const now = tree?.sample();
     // No task seen at all (a /proc that hides it): nothing is known, so it never counts as idle.
     if (!now || !last || now.tasks === 0 || now.busy || now.cpuMs !== last.cpuMs || now.tasks !== last.tasks) activeAt = Date.now();
@@ -67,7 +73,8 @@ export async function waitForListener(program: Launched, listener: Listener, tim
     // A UDP socket on an ephemeral port may be a client's (a lookup, say): not proof enough to fail fast.
     // Out of time while it is still multiplying (a fork bomb on a busy machine): the process limit will
     // stop it soon, and that, not the time, is the reason to give.
-    const multiplying = now !== undefined && prev !== undefined && now.live > prev.live && now.live >= MULTIPLYING_TASKS;
+    if (now && now.live > largest) [largest, grewAtOwnMs] = [now.live, ownMs];
+    const multiplying = largest >= MULTIPLYING_TASKS && ownMs - grewAtOwnMs < GROWTH_WINDOW_MS;
     const why =
       (elsewhere.some((s) => !s.ephemeral) && idleMs >= IDLE_ELSEWHERE_MS) || idleMs >= IDLE_MS
         ? idle(listener, elsewhere, idleMs)
