@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { runCLI } from 'jest';
 import { baseProject } from '../jest.config';
+import { parseExerciseIds } from '../grader/cli/exercises';
 import { isStudentFailure } from '../specs/harness/grader-error';
 import { CHECKS_AT_ONCE_ENV, exerciseIds } from '../specs/harness/exercise-list';
 import { LOAD_FAILURE_TITLE, stripAnsi, testsByExercise } from '../specs/harness/results';
@@ -94,13 +95,17 @@ async function main(): Promise<void> {
  */
 function parseArgs(args: string[]): { only: string[]; exercises: string[] } {
   const only: string[] = [];
-  const exercises: string[] = [];
+  const asked: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] !== '--exercise') only.push(args[i]);
-    else if (args[i + 1] && exerciseIds().includes(args[i + 1])) exercises.push(args[++i]);
-    else throw new UsageError(`--exercise needs one of: ${exerciseIds().join(', ')}${args[i + 1] ? ` (not ${args[i + 1]})` : ''}`);
+    else if (args[i + 1]) asked.push(args[++i]);
+    else throw new UsageError(`--exercise needs an exercise id: one of ${exerciseIds().join(', ')}`);
   }
-  return { only, exercises };
+  try {
+    return { only, exercises: parseExerciseIds(asked) };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 type FileResult = Awaited<ReturnType<typeof runCLI>>['results']['testResults'][number];
