@@ -5,7 +5,7 @@
  * not from what a run wrote.
  */
 import type { CheckResult, ExerciseResult } from '../specs/harness/results';
-import { readDeclarations } from './declarations';
+import { readDeclarations } from '../specs/harness/declarations';
 
 export type Table = ExerciseResult[];
 

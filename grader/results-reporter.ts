@@ -29,7 +29,7 @@ export default class ResultsReporter {
   private write(results: AggregatedResult): void {
     if (!this.file) return;
     const temp = `${this.file}.tmp`;
-    writeFileSync(temp, JSON.stringify(exerciseResults(results, process.env.GRADER_TARGET)));
+    writeFileSync(temp, JSON.stringify(exerciseResults(results)));
     renameSync(temp, this.file);
   }
 }

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../specs/harness/repo';
-import { readDeclarations } from '../grader/declarations';
+import { readDeclarations } from '../specs/harness/declarations';
 import { planDocs } from '../grader/docs/plan-docs';
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { readDeclarations } from '../grader/declarations';
+import { readDeclarations } from '../specs/harness/declarations';
 import { planDocs } from '../grader/docs/plan-docs';
 import { exerciseKinds, scaffoldExercise, ScaffoldError } from '../grader/scaffold';
 import { REPO_ROOT } from '../specs/harness/repo';

@@ -12,10 +12,12 @@ import { baseProject } from '../jest.config';
 import { parseExerciseIds } from '../grader/cli/exercises';
 import { isStudentFailure } from '../specs/harness/grader-error';
 import { CHECKS_AT_ONCE_ENV, exerciseIds } from '../specs/harness/exercise-list';
-import { LOAD_FAILURE_TITLE, stripAnsi, testsByExercise } from '../specs/harness/results';
+import { stripAnsi, testsByExercise } from '../specs/harness/results';
 import { beginRun } from '../specs/harness/run-temp';
 import { sandboxSupport } from '../specs/harness/sandbox';
-import { parseCheckTitle, skipReason } from '../specs/harness/titles';
+import { checksRunFrom } from '../specs/harness/declarations';
+import { REQUIRED_CHECK_FAILED } from '../specs/harness/exercise';
+import { LOAD_FAILURE_TITLE, matchCheck } from '../specs/harness/titles';
 import { planTargets, WORK, type Expectation, type Target } from './selftest-plan';
 import { REPO_ROOT } from '../specs/harness/repo';
 
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
     for (const [id, expectation] of Object.entries(target.exercises)) outcomes.push(...judge(target, id, expectation, byTarget[index].get(id)?.file, byTarget[index].get(id)?.tests));
   }
   const reference = targets.findIndex((t) => t.name === 'reference');
-  if (reference >= 0 && only.length === 0) outcomes.push(...everyCheckCanFail(targets, new Map([...byTarget[reference]].map(([id, { tests }]) => [id, tests]))));
+  if (reference >= 0 && only.length === 0) outcomes.push(...everyCheckCanFail(targets, byTarget[reference]));
   for (const file of results.testResults.filter((r) => r.displayName?.name === 'tests')) outcomes.push(...unitOutcomes(file));
   outcomes.push(noLeftoverProcesses());
   rmSync(WORK, { recursive: true, force: true });
@@ -119,7 +121,9 @@ function judge(target: Target, id: string, expectation: Expectation, file: FileR
   if (file.testExecError) return [{ ok: false, what: `${where}: the spec crashed`, detail: file.testExecError.message }];
   const loadFailure = tests.find((r) => r.title === LOAD_FAILURE_TITLE);
   if (loadFailure) return [{ ok: false, what: `${where}: the spec could not be loaded`, detail: loadFailure.failureMessages.join('\n') }];
-  const checks = tests.map((r) => ({ meta: parseCheckTitle(r.title), result: r }));
+  const declared = checksRunFrom(file.testFilePath, id);
+  if (!Array.isArray(declared)) return [{ ok: false, what: `${where}: the checks' declarations could not be read`, detail: declared.message }];
+  const checks = tests.map((r) => ({ ...matchCheck(r.title, declared), result: r }));
   const unnamed = checks.filter((c) => !c.meta);
   if (unnamed.length) return [{ ok: false, what: `${where}: tests not named as checks: ${unnamed.map((c) => c.result.title).join('; ')}` }];
   if (expectation === 'not-attempted') {
@@ -130,8 +134,9 @@ function judge(target: Target, id: string, expectation: Expectation, file: FileR
   const outcomes: Outcome[] = [...mustFail]
     .filter((label) => !checks.some((c) => c.meta!.id === label))
     .map((label) => ({ ok: false, what: `${where}: labelled to fail "${label}", but the spec has no such check` }));
-  for (const { meta, result } of checks) {
-    const skipped = skipReason(result.title);
+  for (const check of checks) {
+    const { meta, result } = check;
+    const skipped = check.notRun?.why === 'skipped' ? check.notRun.reason : undefined;
     if (result.status === 'pending' && skipped) {
       outcomes.push({ ok: true, what: `${where}: ${meta!.id} skipped on this machine: ${skipped}`, note: true });
       continue;
@@ -140,6 +145,9 @@ function judge(target: Target, id: string, expectation: Expectation, file: FileR
     // A grading error (the grader's own failure, jest's timeout) is never the failure a label asks for.
     const status = result.status === 'failed' && !isStudentFailure(result.failureMessages.map(stripAnsi)) ? 'errored (a grading error, not the program\'s failure)' : result.status;
     const failed = status === 'failed';
+    if (failed && shouldFail && !result.failureMessages.some((m) => stripAnsi(m).includes(REQUIRED_CHECK_FAILED))) {
+      (failedOnTheirOwn.get(id) ?? failedOnTheirOwn.set(id, new Set()).get(id)!).add(meta!.id);
+    }
     const ok = result.status !== 'pending' && failed === shouldFail && (failed || status === 'passed');
     outcomes.push({
       ok,
@@ -150,17 +158,27 @@ function judge(target: Target, id: string, expectation: Expectation, file: FileR
   return outcomes;
 }
 
-/** A check that no broken fixture is labelled to fail is a check nobody has shown can fail. */
-function everyCheckCanFail(targets: Target[], reference: Map<string, Tests>): Outcome[] {
+/**
+ * Per exercise, the checks a labelled broken program failed by the check's own judgement (not only
+ * because a check it requires failed first): what proves that a check can fail.
+ */
+const failedOnTheirOwn = new Map<string, Set<string>>();
+
+/**
+ * A check that no broken fixture is labelled to fail, and fails on its own, is a check nobody has
+ * shown can fail.
+ */
+function everyCheckCanFail(targets: Target[], reference: Map<string, { file: FileResult; tests: Tests }>): Outcome[] {
   const labelled = new Map<string, Set<string>>();
   for (const target of targets.filter((t) => t.name.startsWith('broken/'))) {
     for (const [id, expectation] of Object.entries(target.exercises)) {
       if (Array.isArray(expectation)) for (const label of expectation) (labelled.get(id) ?? labelled.set(id, new Set()).get(id)!).add(label);
     }
   }
-  return [...reference].map(([id, tests]) => {
-    const checks = tests.map((r) => parseCheckTitle(r.title)?.id).filter((c): c is string => Boolean(c));
-    const unproven = checks.filter((check) => !labelled.get(id)?.has(check));
+  return [...reference].map(([id, { file, tests }]) => {
+    const declared = checksRunFrom(file.testFilePath, id);
+    const checks = Array.isArray(declared) ? tests.map((r) => matchCheck(r.title, declared)?.meta.id).filter((c): c is string => Boolean(c)) : [];
+    const unproven = checks.filter((check) => !labelled.get(id)?.has(check) || !failedOnTheirOwn.get(id)?.has(check));
     return {
       ok: unproven.length === 0,
       what: `${id}: every check is failed by a labelled program in fixtures/broken/${id}/`,

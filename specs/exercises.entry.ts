@@ -4,7 +4,7 @@
  * each booting jest and ts-jest anew. Each exercise stays its own `describe(ID)` block (results.ts
  * groups by it). A spec that cannot be loaded fails only its own exercise, saying why.
  */
-import { LOAD_FAILURE_TITLE } from './harness/results';
+import { LOAD_FAILURE_TITLE } from './harness/titles';
 import { selectedExercises, specFile } from './harness/exercise-list';
 
 for (const id of selectedExercises()) {

@@ -6,6 +6,12 @@ import { fail } from './harness/expect';
 import { portInUse } from './harness/server-checks';
 
 const uppercase: Answering = { answer: asciiUpper, answerIs: 'the datagram uppercased' };
+/**
+ * The IPv6 check is `uppercase`'s exchange over the other address family: a server that fails that
+ * one is not told again why. (Larger or more datagrams are not that: a swapcase() server answers
+ * lowercase text right, and the selftest's labelled programs show it.)
+ */
+const ANSWERS = ['uppercase'];
 
 exercise('udp-upper-server', ({ check }) => {
   check({ id: 'uppercase', points: 2, title: 'replies to a datagram with its letters uppercased' }, async (t) => {
@@ -63,7 +69,7 @@ exercise('udp-upper-server', ({ check }) => {
     await expectAnswer(server, Buffer.from('still there?'), uppercase, 'the server must loop forever: do not exit or close the socket after one client, and ignore errors caused by a vanished client');
   });
 
-  overIpv6(check, uppercase);
+  overIpv6(check, uppercase, ANSWERS);
 
   portInUse(check, 'udp');
 });

@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { readDeclarations } from '../grader/declarations';
+import { readDeclarations } from '../specs/harness/declarations';
 import { readGradingTable } from '../grader/grading-table';
 import { exerciseIds } from '../specs/harness/exercise-list';
-import { parseCheckTitle } from '../specs/harness/titles';
+import { matchCheck } from '../specs/harness/titles';
 
 const REPO = path.resolve(__dirname, '..');
 const EXERCISE = path.join(REPO, 'specs', 'harness', 'exercise');
@@ -40,10 +40,11 @@ test('the checks jest registers when it runs the specs are the ones declared, in
   // Every check is "not attempted" (an empty folder): jest exits 0, and its report is the file.
   await promisify(execFile)(process.execPath, [jest, '--config', path.join(REPO, 'jest.config.ts'), '--json', '--outputFile', output, '--silent', '--testMatch', '**/specs/*.spec.ts'], { cwd: REPO, env, maxBuffer: 64 * 1024 * 1024 });
   const ran = JSON.parse(readFileSync(output, 'utf8')) as { testResults: { name: string; assertionResults: { title: string }[] }[] };
-  const registered = new Map(ran.testResults.map((file) => [path.basename(file.name, '.spec.ts'), file.assertionResults.map((r) => parseCheckTitle(r.title))]));
+  const registered = new Map(ran.testResults.map((file) => [path.basename(file.name, '.spec.ts'), file.assertionResults.map((r) => r.title)]));
   const declared = readDeclarations();
   expect([...declared.keys()]).toEqual(exerciseIds());
-  for (const [id, checks] of declared) expect({ id, checks: registered.get(id) }).toEqual({ id, checks });
+  // Each registered test is its declared check, named as the declaration names it (not attempted here).
+  for (const [id, checks] of declared) expect({ id, checks: registered.get(id)?.map((title) => matchCheck(title, checks)?.meta) }).toEqual({ id, checks });
 }, 180_000);
 
 test('the grading table leaves hidden checks out unless asked, and counts the points', () => {
@@ -64,7 +65,8 @@ test.each([
   ['a spec that throws', `throw new Error('oops');\n`, /specs\/bad\.spec\.ts could not be loaded: oops/],
   ['a spec for another id', `require(${JSON.stringify(EXERCISE)}).exercise('other', ({ check }) => check({ id: 'a', points: 1, title: 't' }, async () => undefined));\n`, /specs\/bad\.spec\.ts declares no exercise\('bad', \.\.\.\)/],
   ['a spec without checks', `require(${JSON.stringify(EXERCISE)}).exercise('bad', () => undefined);\n`, /specs\/bad\.spec\.ts declares no checks/],
-  ['a check id twice', `require(${JSON.stringify(EXERCISE)}).exercise('bad', ({ check }) => { check({ id: 'a', points: 1, title: 't' }, async () => undefined); check({ id: 'a', points: 1, title: 'u' }, async () => undefined); });\n`, /declares the check id "a" twice/],
+  ['a check id twice', `require(${JSON.stringify(EXERCISE)}).exercise('bad', ({ check }) => { check({ id: 'a', points: 1, title: 't' }, async () => undefined); check({ id: 'a', points: 1, title: 'u' }, async () => undefined); });\n`, /could not be loaded: the check id "a" is declared twice/],
+  ['a check requiring one declared after it', `require(${JSON.stringify(EXERCISE)}).exercise('bad', ({ check }) => { check({ id: 'b', points: 1, title: 't', requires: ['a'] }, async () => undefined); check({ id: 'a', points: 1, title: 'u' }, async () => undefined); });\n`, /the check "b" requires "a", which is not a check declared before it/],
 ])('%s is refused, naming the spec', (name, source, message) => {
   const folder = specs(name.replace(/\W+/g, '-'), { 'bad.spec.ts': source });
   expect(() => readDeclarations(['bad'], folder)).toThrow(message);

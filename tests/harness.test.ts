@@ -2,7 +2,7 @@ import { launch } from '../specs/harness/launch';
 import { BoundedOutput, lastLines } from '../specs/harness/output';
 import { asciiUpper, pseudoRandomBytes } from '../specs/harness/data';
 import { firstDifference, hexdump, showBytes } from '../specs/harness/expect';
-import { checkTitle, parseCheckTitle, skippedTitle, skipReason } from '../specs/harness/titles';
+import { checkTitle, matchCheck, notRunTitle } from '../specs/harness/titles';
 
 describe('BoundedOutput', () => {
   test('keeps head and tail of a flood and says how much was cut', () => {
@@ -46,20 +46,23 @@ test('hexdump and showBytes', () => {
   expect(firstDifference(Buffer.from('ab'), Buffer.from('ab'))).toBe(-1);
 });
 
-test('check titles round-trip', () => {
-  const meta = { id: 'large', title: 'returns a big datagram', points: 2, hidden: true };
-  expect(parseCheckTitle(checkTitle(meta))).toEqual(meta);
-  expect(parseCheckTitle(checkTitle({ id: 'a-1', title: 't', points: 1 }))).toEqual({ id: 'a-1', title: 't', points: 1, hidden: false });
-  expect(parseCheckTitle('no metadata here')).toBeUndefined();
+test('a test is matched to the check declared with its name, whatever its title holds', () => {
+  const declared = [
+    { id: 'large', title: 'returns a big datagram [not metadata]', points: 2, hidden: true },
+    { id: 'a-1', title: 't', points: 1 },
+  ];
+  expect(matchCheck(checkTitle(declared[0]), declared)).toEqual({ meta: declared[0] });
+  expect(matchCheck(checkTitle(declared[1]), declared)).toEqual({ meta: declared[1] });
+  expect(matchCheck('no metadata here', declared)).toBeUndefined();
+  // A name that only looks like a declared one is not it: the points are part of the name.
+  expect(matchCheck(checkTitle({ ...declared[1], points: 3 }), declared)).toBeUndefined();
 });
 
-test('skipped checks keep their metadata and say why', () => {
+test('a check the run did not run says why after its name', () => {
   const meta = { id: 'stale-file', title: 'works with a stale file', points: 1 };
-  const skipped = skippedTitle(meta, 'skipped', 'AF_UNIX is not available on Windows');
-  expect(parseCheckTitle(skipped)).toEqual({ ...meta, hidden: false });
-  expect(skipReason(skipped)).toBe('AF_UNIX is not available on Windows');
-  expect(parseCheckTitle(skippedTitle(meta, 'not attempted', 'no file (really)'))).toEqual({ ...meta, hidden: false });
-  expect(skipReason(checkTitle(meta))).toBeUndefined();
+  expect(matchCheck(notRunTitle(meta, 'skipped', 'AF_UNIX is not available on Windows'), [meta])).toEqual({ meta, notRun: { why: 'skipped', reason: 'AF_UNIX is not available on Windows' } });
+  expect(matchCheck(notRunTitle(meta, 'not attempted', 'no file (really)'), [meta])).toEqual({ meta, notRun: { why: 'not attempted', reason: 'no file (really)' } });
+  expect(matchCheck(`${checkTitle(meta)} (something else: x)`, [meta])).toBeUndefined();
 });
 
 test('a launched command is shown quoted the way a shell needs it', async () => {

@@ -28,5 +28,5 @@ export async function gradeFolder(options: GradeFolderOptions): Promise<Exercise
   delete process.env.GRADER_SUMMARY_FILE;
   const argv = await buildArgv(['--config', path.join(REPO_ROOT, 'jest.config.ts'), '--ci', ...(options.exercises.length ? ['--testPathPatterns', specPathPattern(options.exercises)] : [])]);
   const { results } = await runCLI({ ...argv, $0: 'ci-grade' }, [REPO_ROOT]);
-  return exerciseResults(results, target);
+  return exerciseResults(results);
 }

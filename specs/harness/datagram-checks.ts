@@ -48,9 +48,9 @@ export function datagramSizes(check: Register, answering: Answering, options: { 
   });
 }
 
-/** The same exchange over IPv6. */
-export function overIpv6(check: Register, answering: Answering): void {
-  check({ id: 'ipv6', points: 1, title: 'works over IPv6 (::1)' }, async (t) => {
+/** The same exchange over IPv6; `requires`: the exercise's check of that exchange over IPv4. */
+export function overIpv6(check: Register, answering: Answering, requires?: string[]): void {
+  check({ id: 'ipv6', points: 1, requires, title: 'works over IPv6 (::1)' }, async (t) => {
     const server = await t.startServer('udp', '::1');
     await expectAnswer(server, Buffer.from('over IPv6'), answering, 'pick the address family from HOST: AF_INET6 when it contains ":" (or use getaddrinfo)');
   });

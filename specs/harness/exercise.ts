@@ -17,9 +17,8 @@ import { GraderError } from './grader-error';
 import { launch, OWN_CLOCK_WALL_CAP, type ExitInfo, type Launched } from './launch';
 import { findProgram, targetDir, type FoundProgram, type Program } from './program';
 import { NotReadyError, waitForListener, describeListener } from './ready';
-import { LOAD_FAILURE_TITLE } from './results';
 import { runTempFolder } from './run-temp';
-import { checkTitle, skippedTitle, type CheckMeta } from './titles';
+import { checkTitle, LOAD_FAILURE_TITLE, notRunTitle, type CheckMeta } from './titles';
 
 export { type CheckMeta } from './titles';
 
@@ -92,12 +91,20 @@ export function recordDeclarations(load: () => void): Map<string, CheckMeta[]> {
 export function exercise(id: string, define: (checks: { check: (meta: Check, body: (t: CheckRun) => Promise<void>) => void }) => void): void {
   if (recording) {
     const checks: CheckMeta[] = [];
-    define({ check: ({ id, title, points, hidden }) => void checks.push({ id, title, points, hidden: Boolean(hidden) }) });
+    define({
+      check: (meta) => {
+        declare(checks, meta);
+        checks.push({ id: meta.id, title: meta.title, points: meta.points, hidden: Boolean(meta.hidden), ...(meta.requires?.length ? { requires: [...meta.requires] } : {}) });
+      },
+    });
     recording.set(id, checks);
     return;
   }
   const { program, unusable } = programOf(id);
   const gate = gateOf(id);
+  const declared: CheckMeta[] = [];
+  /** The final outcome of each check of this exercise that runs, by id, for the checks that require it. */
+  const outcomes = new Map<string, Promise<void>>();
   describe(id, () => {
     afterEach(async () => {
       await runCleanups();
@@ -114,25 +121,71 @@ export function exercise(id: string, define: (checks: { check: (meta: Check, bod
   function registerChecks(): void {
     define({
       check(meta, body) {
+        declare(declared, meta);
+        declared.push(meta);
         if (meta.hidden && !hiddenChecksEnabled()) return;
-        const title = checkTitle(meta);
         if (!program.attempted) {
-          test.skip(skippedTitle(meta, 'not attempted', program.reason), () => undefined);
+          test.skip(notRunTitle(meta, 'not attempted', program.reason), () => undefined);
           return;
         }
         const skip = typeof meta.skip === 'function' ? meta.skip() : meta.skip;
         if (skip) {
-          test.skip(skippedTitle(meta, 'skipped', skip), () => undefined);
+          test.skip(notRunTitle(meta, 'skipped', skip), () => undefined);
           return;
         }
         const timeoutMs = meta.timeoutMs ?? CHECK_TIME_LIMIT_MS;
+        const title = unusable ? notRunTitle(meta, 'cannot start', unusable) : checkTitle(meta);
         const attempt = (alone: boolean) => withCleanups(() => runCheck(new CheckRun(program, meta, alone), body, timeoutMs));
         // The checks of an exercise are independent (each starts its own program on its own port): they
         // run side by side, and a failure that running side by side may have caused is confirmed alone.
-        const scheduled = scheduler.add(`${id} ${title}`, () => (unusable ? Promise.reject(new CheckFailure(unusable)) : sideBySideThenAlone(gate, meta, attempt)));
+        const work = async () => {
+          if (unusable) throw new CheckFailure(unusable);
+          await requiredPassed(meta, declared, outcomes);
+          return sideBySideThenAlone(gate, meta, attempt);
+        };
+        const scheduled = scheduler.add(`${id} ${title}`, () => {
+          const outcome = work();
+          outcomes.set(meta.id, outcome);
+          outcome.catch(() => undefined); // its own jest test reports it
+          return outcome;
+        });
         test(title, scheduled, checkJestLimitMs(timeoutMs));
       },
     });
+  }
+}
+
+/**
+ * Adds a check to an exercise's declared ones, or says why it cannot be: ids are unique, and a check
+ * requires only checks declared before it (so a required check always starts first, and no cycle).
+ */
+function declare(declared: CheckMeta[], meta: CheckMeta): void {
+  if (declared.some((c) => c.id === meta.id)) throw new Error(`the check id "${meta.id}" is declared twice`);
+  for (const required of meta.requires ?? []) {
+    if (!declared.some((c) => c.id === required)) throw new Error(`the check "${meta.id}" requires "${required}", which is not a check declared before it`);
+  }
+}
+
+/** How a check that was not run because a check it requires failed begins its message. */
+export const REQUIRED_CHECK_FAILED = 'Not run: this check needs the check';
+
+/**
+ * Waits for the checks `meta` requires that run in this run (a hidden, skipped or filtered-out one
+ * does not: then this check runs on its own), and fails at once, naming the first that failed. A
+ * required check's grading error says nothing of the program: this check then runs on its own.
+ */
+async function requiredPassed(meta: CheckMeta, declared: CheckMeta[], outcomes: Map<string, Promise<void>>): Promise<void> {
+  for (const id of meta.requires ?? []) {
+    const outcome = outcomes.get(id);
+    if (!outcome) continue;
+    const failure = await outcome.then(
+      () => undefined,
+      (error: unknown) => (error instanceof CheckFailure ? error : undefined),
+    );
+    if (!failure) continue;
+    const required = declared.find((c) => c.id === id)!;
+    const [cause] = failure.message.split('\n');
+    throw new CheckFailure(`${REQUIRED_CHECK_FAILED} "${required.title}" [${required.id}], which failed; fix that first.\n  there: ${cause}`);
   }
 }
 

@@ -7,10 +7,10 @@
  */
 import path from 'node:path';
 import type { AggregatedResult, TestResult } from '@jest/test-result';
+import { checksRunFrom } from './declarations';
 import { graderErrorMessage, isStudentFailure } from './grader-error';
 import { exerciseOfSpec, selectedExercises } from './exercise-list';
-import { findProgram } from './program';
-import { parseCheckTitle } from './titles';
+import { LOAD_FAILURE_TITLE, matchCheck } from './titles';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'not attempted' | 'error';
 
@@ -50,18 +50,15 @@ export function exerciseIdOf(testFilePath: string): string {
   return exerciseOfSpec(testFilePath) ?? path.basename(testFilePath);
 }
 
-/** The test that stands for an exercise whose checks could not be registered (its spec failed to load). */
-export const LOAD_FAILURE_TITLE = 'the checks could not be loaded';
-
 type Tests = TestResult['testResults'];
 
 /**
  * The exercises of one test file: a spec file holds one; the entry (exercise-list.ts) holds one
  * `describe(ID)` block per exercise it loaded.
  */
-export function exercisesOfFile(file: TestResult, targetDir?: string): ExerciseResult[] {
+export function exercisesOfFile(file: TestResult): ExerciseResult[] {
   const crashed = file.testExecError ? stripAnsi(file.testExecError.message) : undefined;
-  return [...testsByExercise(file)].map(([id, tests]) => exerciseResult(id, tests, crashed, targetDir));
+  return [...testsByExercise(file)].map(([id, tests]) => exerciseResult(id, tests, crashed, file.testFilePath));
 }
 
 /** A test file's tests, by exercise. */
@@ -77,16 +74,23 @@ export function testsByExercise(file: TestResult, selected?: string[]): Map<stri
   return groups;
 }
 
-export function exerciseResult(id: string, tests: Tests, crashedFile: string | undefined, targetDir?: string): ExerciseResult {
-  const program = safeFind(id, targetDir);
-  const checks: CheckResult[] = [];
+/**
+ * One exercise's result from its jest tests. Each test is matched to the check its spec declares
+ * (what it is worth, whether hidden); whether the exercise was attempted is what the run decided
+ * (exercise.ts), told by the tests' names: every check "not attempted".
+ */
+export function exerciseResult(id: string, tests: Tests, crashedFile: string | undefined, testFilePath: string): ExerciseResult {
+  const declared = checksRunFrom(testFilePath, id);
   const loadFailure = tests.find((test) => test.title === LOAD_FAILURE_TITLE);
-  for (const test of tests) {
-    const meta = parseCheckTitle(test.title);
-    if (!meta) continue;
+  const matched = Array.isArray(declared) ? tests.map((test) => ({ test, check: matchCheck(test.title, declared) })) : [];
+  const attempted = !(matched.length > 0 && matched.every((m) => m.check?.notRun?.why === 'not attempted'));
+  const checks: CheckResult[] = [];
+  for (const { test, check } of matched) {
+    if (!check) continue;
+    const { meta } = check;
     const failures = test.failureMessages.map(stripAnsi);
     // A failed test is the student's failure only when a check said so; anything else is the grading's (grader-error.ts).
-    const status: CheckStatus = !program.attempted
+    const status: CheckStatus = !attempted
       ? 'not attempted'
       : test.status === 'passed'
         ? 'passed'
@@ -104,32 +108,23 @@ export function exerciseResult(id: string, tests: Tests, crashedFile: string | u
       ms: test.duration ?? undefined,
     });
   }
-  const crashed = crashedFile ?? (loadFailure ? stripAnsi(loadFailure.failureMessages.join('\n')) : undefined);
+  const crashed =
+    crashedFile ?? (loadFailure ? stripAnsi(loadFailure.failureMessages.join('\n')) : !Array.isArray(declared) && tests.length > 0 ? declared.message : undefined);
   if (crashed) for (const check of checks) check.status = 'error';
+  // A bad run.json fails every check saying why; the exercise says it once.
+  const notRun = matched.find((m) => m.check?.notRun && m.check.notRun.why !== 'skipped')?.check?.notRun;
   return {
     id,
-    attempted: program.attempted,
-    reason: crashed ? `the checks could not run: ${crashed}` : program.reason,
+    attempted,
+    reason: crashed ? `the checks could not run: ${crashed}` : notRun?.reason,
     score: checks.reduce((sum, c) => sum + c.points, 0),
     max: checks.reduce((sum, c) => sum + c.maxPoints, 0),
     checks,
   };
 }
 
-export function exerciseResults(results: AggregatedResult, targetDir?: string): ExerciseResult[] {
-  return results.testResults.flatMap((file) => exercisesOfFile(file, targetDir)).sort((a, b) => a.id.localeCompare(b.id));
-}
-
-/** Whether the exercise was attempted; `reason`: why not, or the run.json problem that fails all its checks. */
-function safeFind(id: string, targetDir?: string): { attempted: boolean; reason?: string } {
-  try {
-    const program = findProgram(id, targetDir);
-    return program.attempted ? { attempted: true } : program;
-  } catch (error) {
-    // A bad run.json: the spec fails every check saying why (exercise.ts); the exercise says it once.
-    if ((error as Error)?.name === 'ManifestError') return { attempted: true, reason: (error as Error).message };
-    return { attempted: false, reason: (error as Error).message };
-  }
+export function exerciseResults(results: AggregatedResult): ExerciseResult[] {
+  return results.testResults.flatMap((file) => exercisesOfFile(file)).sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** One graded submission: what grade.ts writes for it and every report is made from. */

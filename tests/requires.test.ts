@@ -1,0 +1,71 @@
+/**
+ * A check that requires another fails at once when that one failed, naming it once; it runs on its
+ * own when that one passed, could not be graded, or does not run at all (hidden, filtered out).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ExerciseResult } from '../specs/harness/results';
+import { harnessImports, runJestChild } from './helpers/jest-child';
+
+const REPO = path.resolve(__dirname, '..');
+/** A real jest child: seconds on a quiet machine, much longer beside the rest of the selftest; the limit only catches a hang. */
+const RUN_JEST_LIMIT_MS = 180_000;
+
+const work = mkdtempSync(path.join(tmpdir(), 'requires-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** `basic` does what DEMO_BASIC says; the others pass whenever their bodies run. */
+const DEMO_SPEC = `
+${harnessImports({ exercise: ['exercise'], expect: ['CheckFailure'], 'grader-error': ['GraderError'] })}
+
+exercise('demo', ({ check }) => {
+  check({ id: 'basic', title: 'answers one request', points: 2 }, async () => {
+    if (process.env.DEMO_BASIC === 'fail') throw new CheckFailure('The reply is not the request uppercased.\\n  received: "hello"');
+    if (process.env.DEMO_BASIC === 'error') throw new GraderError('the build folder is full');
+  });
+  check({ id: 'bigger', title: 'answers a large request', points: 1, requires: ['basic'] }, async () => undefined);
+  check({ id: 'secret', title: 'a hidden one', points: 1, hidden: true }, async () => {
+    throw new CheckFailure('never seen by students');
+  });
+  check({ id: 'after-secret', title: 'needs the hidden one', points: 1, requires: ['secret'] }, async () => undefined);
+});
+`;
+
+async function grade(basic: 'pass' | 'fail' | 'error', args: string[] = []): Promise<Record<string, { status: string; message?: string }>> {
+  const resultsFile = path.join(work, `results-${basic}-${args.length}.json`);
+  await runJestChild(work, {
+    specs: { 'demo.spec.ts': DEMO_SPEC },
+    student: { 'demo.py': 'print("hello")\n' },
+    reporter: path.join(REPO, 'grader', 'results-reporter.ts'),
+    env: { GRADER_RESULTS_FILE: resultsFile, DEMO_BASIC: basic },
+    args,
+  });
+  const [demo] = JSON.parse(readFileSync(resultsFile, 'utf8')) as ExerciseResult[];
+  return Object.fromEntries(demo.checks.map((c) => [c.id, { status: c.status, message: c.message }]));
+}
+
+test('a failed required check fails its dependant at once, naming it and its first line', async () => {
+  const checks = await grade('fail');
+  expect(checks.basic.status).toBe('failed');
+  expect(checks.bigger).toEqual({
+    status: 'failed',
+    message: 'Not run: this check needs the check "answers one request" [basic], which failed; fix that first.\n  there: The reply is not the request uppercased.',
+  });
+  // Not graded with hidden checks: the dependant of a hidden check runs on its own.
+  expect(checks['after-secret'].status).toBe('passed');
+  expect(checks.secret).toBeUndefined();
+}, RUN_JEST_LIMIT_MS);
+
+test('a passed required check lets its dependant run; one that could not be graded too', async () => {
+  expect((await grade('pass')).bigger.status).toBe('passed');
+  const errored = await grade('error');
+  expect(errored.basic.status).toBe('error');
+  expect(errored.bigger.status).toBe('passed');
+}, RUN_JEST_LIMIT_MS);
+
+test('a dependant run without its required check (-t) runs on its own', async () => {
+  const checks = await grade('fail', ['--testNamePattern', 'large request']);
+  expect(checks.bigger.status).toBe('passed');
+  expect(checks.basic.status).toBe('skipped');
+}, RUN_JEST_LIMIT_MS);
