@@ -91,12 +91,7 @@ export function recordDeclarations(load: () => void): Map<string, CheckMeta[]> {
 export function exercise(id: string, define: (checks: { check: (meta: Check, body: (t: CheckRun) => Promise<void>) => void }) => void): void {
   if (recording) {
     const checks: CheckMeta[] = [];
-    define({
-      check: (meta) => {
-        declare(checks, meta);
-        checks.push({ id: meta.id, title: meta.title, points: meta.points, hidden: Boolean(meta.hidden), ...(meta.requires?.length ? { requires: [...meta.requires] } : {}) });
-      },
-    });
+    define({ check: (meta) => declare(checks, meta) });
     recording.set(id, checks);
     return;
   }
@@ -122,7 +117,6 @@ export function exercise(id: string, define: (checks: { check: (meta: Check, bod
     define({
       check(meta, body) {
         declare(declared, meta);
-        declared.push(meta);
         if (meta.hidden && !hiddenChecksEnabled()) return;
         if (!program.attempted) {
           test.skip(notRunTitle(meta, 'not attempted', program.reason), () => undefined);
@@ -146,7 +140,6 @@ export function exercise(id: string, define: (checks: { check: (meta: Check, bod
         const scheduled = scheduler.add(`${id} ${title}`, () => {
           const outcome = work();
           outcomes.set(meta.id, outcome);
-          outcome.catch(() => undefined); // its own jest test reports it
           return outcome;
         });
         test(title, scheduled, checkJestLimitMs(timeoutMs));
@@ -164,6 +157,7 @@ function declare(declared: CheckMeta[], meta: CheckMeta): void {
   for (const required of meta.requires ?? []) {
     if (!declared.some((c) => c.id === required)) throw new Error(`the check "${meta.id}" requires "${required}", which is not a check declared before it`);
   }
+  declared.push({ id: meta.id, title: meta.title, points: meta.points, hidden: Boolean(meta.hidden), ...(meta.requires?.length ? { requires: [...meta.requires] } : {}) });
 }
 
 /** How a check that was not run because a check it requires failed begins its message. */
