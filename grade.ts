@@ -1,7 +1,8 @@
 /**
  * `npm run grade -- [SUBMISSIONS] [options]`: grades a folder of submissions (the TA's main job) and
  * writes grades.json, grades.csv, report.html, and per submission feedback.md, junit.xml and
- * Gradescope's results.json. `npm run grade -- merge DIR...` combines sharded runs. See --help and
+ * Gradescope's results.json. `npm run grade -- merge DIR...` combines sharded runs; `diff OLD NEW`
+ * says what changed between two runs. See --help and
  * docs/grading.md.
  */
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { gradeAll } from './grader/grade-run';
 import { detectIsolation } from './grader/isolation';
 import { DEFAULT_LIMITS } from './grader/limits';
 import { mergeOutputs } from './grader/merge';
+import { DIFF_FILES, diffRuns } from './grader/regrade-diff';
 import { chooseProgress } from './grader/progress';
 import { beginRun } from './specs/harness/run-temp';
 import { findSubmissions, selectShard, singleSubmission } from './grader/submissions';
@@ -96,6 +98,11 @@ async function main(): Promise<number> {
     const merged = mergeOutputs(command.dirs, command.out);
     if (merged.duplicates.length) say(`in more than one folder (kept the latest): ${merged.duplicates.join(', ')}`);
     say(`merged ${merged.submissions} submissions from ${command.dirs.length} folders into ${shown(command.out)}/`);
+    return 0;
+  }
+  if (command.command === 'diff') {
+    process.stdout.write(diffRuns(command.before, command.after, command.out, { before: shown(command.before), after: shown(command.after) }));
+    say(`written: ${DIFF_FILES.map((f) => `${shown(command.out)}/${f}`).join(', ')}`);
     return 0;
   }
   return grade(command);

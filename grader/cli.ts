@@ -9,6 +9,8 @@ import { parseShard, type Shard } from './submissions';
 export const USAGE = `Usage:
   npm run grade -- [SUBMISSIONS] [options]     grade every submission in a folder
   npm run grade -- merge DIR... [--out DIR]     combine the outputs of sharded runs
+  npm run grade -- diff OLD NEW [--out DIR]     what changed between two runs (regrades): which
+                                               submissions' scores, which checks flipped
 
 SUBMISSIONS is a folder (default: fixtures/submissions) whose entries are submissions: folders
 (holding a student/ folder, or being one), git repositories (graded as committed at HEAD), and
@@ -67,7 +69,15 @@ export interface MergeCommand {
   out: string;
 }
 
-export type Command = GradeCommand | MergeCommand | { command: 'help' };
+export interface DiffCommand {
+  command: 'diff';
+  before: string;
+  after: string;
+  /** Where regrade.md, regrade.html and regrade.json go (default: the NEW folder). */
+  out: string;
+}
+
+export type Command = GradeCommand | MergeCommand | DiffCommand | { command: 'help' };
 
 export class UsageError extends Error {}
 
@@ -113,6 +123,12 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
   if (positionals[0] === 'merge') {
     if (positionals.length < 2) throw new UsageError('merge needs the output folders to combine: npm run grade -- merge DIR1 DIR2 ... --out DIR');
     return { command: 'merge', dirs: positionals.slice(1).map((d) => path.resolve(cwd, d)), out };
+  }
+  if (positionals[0] === 'diff') {
+    if (positionals.length !== 3) throw new UsageError('diff compares two output folders: npm run grade -- diff OLD_OUT NEW_OUT');
+    const [before, after] = positionals.slice(1).map((d) => path.resolve(cwd, d));
+    for (const dir of [before, after]) if (!existsSync(dir)) throw new UsageError(`${dir}: no such folder`);
+    return { command: 'diff', before, after, out: values.out ? out : after };
   }
   if (positionals.length > 1) throw new UsageError(`one SUBMISSIONS folder at a time (got ${positionals.join(', ')})`);
   const source = positionals[0] ? path.resolve(cwd, positionals[0]) : path.join(repo, 'fixtures', 'submissions');

@@ -25,7 +25,7 @@ export interface Stored {
   log?: string;
 }
 
-function writeAtomically(file: string, content: string): void {
+export function writeAtomically(file: string, content: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, content);

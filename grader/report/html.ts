@@ -152,7 +152,7 @@ function submissionDetails(result: SubmissionResult, index: number): string {
   return parts.join('\n');
 }
 
-const STYLE = `
+export const REPORT_STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1280px;padding:0 16px;color:#1d2330;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e3e6ec;padding-bottom:4px}
 h3{font-size:15px;margin:22px 0 4px}h4{font-size:14px;margin:10px 0 4px;font-weight:600}
@@ -178,7 +178,7 @@ export function reportHtml(results: SubmissionResult[]): string {
   const last = results.map((r) => r.gradedAt).sort().at(-1) ?? '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Grades: ${results.length} submissions</title><style>${STYLE}</style></head>
+<title>Grades: ${results.length} submissions</title><style>${REPORT_STYLE}</style></head>
 <body id="top">
 <h1>Grades</h1>
 <div class="stats"><span><b>${results.length}</b> submissions</span><span>maximum <b>${max}</b> points</span><span>mean <b>${Math.round(mean)} %</b></span><span>median <b>${Math.round(median)} %</b></span><span><b>${results.filter((r) => r.max > 0 && r.score >= r.max).length}</b> with full marks</span><span class="${errors ? 'bad' : ''}"><b>${errors}</b> could not be graded</span><span>last graded ${escapeHtml(last.replace('T', ' ').slice(0, 16))} UTC</span></div>
