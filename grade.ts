@@ -6,15 +6,19 @@
  * docs/grading.md.
  */
 import path from 'node:path';
-import { parseCommand, USAGE, UsageError, type GradeCommand } from './grader/cli';
+import { parseCommand, specIds, USAGE, UsageError, type GradeCommand } from './grader/cli';
 import { gradeAll } from './grader/grade-run';
 import { detectIsolation } from './grader/isolation';
 import { DEFAULT_LIMITS } from './grader/limits';
 import { mergeOutputs } from './grader/merge';
 import { DIFF_FILES, diffRuns } from './grader/regrade-diff';
+import { flaggedPairs } from './grader/report/similarity';
+import { analyseSimilarity, ensureSimilarityTool } from './grader/similarity';
+import { OutputDir } from './grader/store';
+import type { SubmissionResult } from './specs/harness/results';
 import { chooseProgress } from './grader/progress';
 import { beginRun } from './specs/harness/run-temp';
-import { findSubmissions, selectShard, singleSubmission } from './grader/submissions';
+import { findSubmissions, selectShard, singleSubmission, type Submission } from './grader/submissions';
 import { REPO_ROOT } from './specs/harness/repo';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -38,6 +42,8 @@ async function grade(command: GradeCommand): Promise<number> {
     );
     return 2;
   }
+  // Before grading, so that a machine that cannot install it says so at once.
+  if (command.similarity) ensureSimilarityTool(say);
   const found = command.single ? { submissions: [singleSubmission(command.source, command.name)], ignored: [] } : findSubmissions(command.source);
   // An output folder inside the submissions folder is not a submission.
   const submissions = selectShard(found.submissions.filter((s) => path.resolve(s.path) !== command.out), command.shard);
@@ -85,7 +91,23 @@ async function grade(command: GradeCommand): Promise<number> {
       `${summary.interrupted ? `, ${submissions.length - summary.results.length} left for the next run` : ''}; ${seconds} s`,
   );
   say(`results: ${shown(command.out)}/ (report.html, grades.csv, grades.json, submissions/NAME/feedback.md, gradescope/)`);
-  return summary.interrupted ? 130 : 0;
+  if (summary.interrupted) return 130;
+  if (command.similarity) await similarity(command, submissions, summary.results, controller.signal);
+  return controller.signal.aborted ? 130 : 0;
+}
+
+async function similarity(command: GradeCommand, submissions: Submission[], results: SubmissionResult[], signal: AbortSignal): Promise<void> {
+  say(`similarity: comparing the programs of ${submissions.length} submissions (Dolos)`);
+  const started = Date.now();
+  const report = await analyseSimilarity({ submissions, exercises: command.exercises.length ? command.exercises : specIds(REPO_ROOT), limits: DEFAULT_LIMITS, signal });
+  const out = new OutputDir(command.out);
+  out.saveSimilarity(report);
+  out.saveSummary(results);
+  const flagged = flaggedPairs(report);
+  say(`similarity: ${flagged.length} pairs at ${Math.round(report.flagAt * 100)} % or more (${((Date.now() - started) / 1000).toFixed(1)} s)${flagged.length ? ':' : ''}`);
+  for (const line of flagged.slice(0, 10)) say(`  ${line}`);
+  if (flagged.length > 10) say(`  ... and ${flagged.length - 10} more`);
+  say(`similarity: ${shown(command.out)}/report.html#similarity (shared fragments side by side), similarity.csv, similarity.json`);
 }
 
 async function main(): Promise<number> {

@@ -26,6 +26,8 @@ Options:
   --timeout SEC    time budget of one submission, all its exercises together (default: 600)
   --shard K/N      grade only the K-th of N equal shares of the submissions (for several machines)
   --force          grade again even the submissions whose files have not changed
+  --similarity     also compare the programs of each exercise across the class (Dolos, installed
+                   into tools/similarity on first use): report.html, similarity.csv, similarity.json
   --single         SUBMISSIONS is one submission, not a folder of them (--name NAME to name it)
   --unsafe         grade even without kernel isolation of the student programs (see below)
   -h, --help       show this text
@@ -60,6 +62,7 @@ export interface GradeCommand {
   timeoutMs: number;
   shard?: Shard;
   force: boolean;
+  similarity: boolean;
   unsafe: boolean;
 }
 
@@ -108,6 +111,7 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
         timeout: { type: 'string' },
         shard: { type: 'string' },
         force: { type: 'boolean' },
+        similarity: { type: 'boolean' },
         single: { type: 'boolean' },
         name: { type: 'string' },
         unsafe: { type: 'boolean' },
@@ -138,6 +142,8 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
   const unknown = exercises.filter((id) => !known.includes(id));
   if (unknown.length) throw new UsageError(`no such exercise: ${unknown.join(', ')} (there are: ${known.join(', ')})`);
   if (values.name && !values.single) throw new UsageError('--name goes with --single');
+  if (values.similarity && values.shard) throw new UsageError('--similarity compares the whole class: run it on one machine (after grade merge, grade the merged folder\'s submissions again with --similarity; unchanged ones are not regraded)');
+  if (values.similarity && values.single) throw new UsageError('--similarity compares submissions with each other: it needs a folder of them, not --single');
   let shard: Shard | undefined;
   try {
     shard = values.shard ? parseShard(values.shard) : undefined;
@@ -157,6 +163,7 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
     timeoutMs: positiveInteger('timeout', values.timeout, 600)! * 1000,
     shard,
     force: Boolean(values.force),
+    similarity: Boolean(values.similarity),
     unsafe: Boolean(values.unsafe),
   };
 }

@@ -5,7 +5,7 @@
  *   gradescope/NAME/results.json
  * The reports among them (feedback.md, junit.xml, results.json) are made again from result.json
  * whenever a run keeps a stored result. For all of them (written at the end of a run): grades.json,
- * grades.csv, report.html.
+ * grades.csv, report.html (with the similarity analysis of similarity.json, when --similarity made one).
  * grading-table.json keeps the checks read from the specs, for runs with the same specs and options.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ import { gradescopeJson } from './report/gradescope';
 import { reportHtml } from './report/html';
 import { gradesJson } from './report/json';
 import { junitXml } from './report/junit';
+import { similarityCsv, similaritySection } from './report/similarity';
+import type { SimilarityReport } from './similarity';
 
 export interface Stored {
   result: SubmissionResult;
@@ -93,6 +95,13 @@ export class OutputDir {
   saveSummary(results: SubmissionResult[]): void {
     writeAtomically(path.join(this.root, 'grades.json'), gradesJson(results));
     writeAtomically(path.join(this.root, 'grades.csv'), gradesCsv(results));
-    writeAtomically(path.join(this.root, 'report.html'), reportHtml(results));
+    const similarity = readJson<SimilarityReport>(path.join(this.root, 'similarity.json'));
+    writeAtomically(path.join(this.root, 'report.html'), reportHtml(results, similarity ? [similaritySection(similarity)] : []));
+  }
+
+  /** similarity.json and similarity.csv; report.html shows it from the next saveSummary on. */
+  saveSimilarity(report: SimilarityReport): void {
+    writeAtomically(path.join(this.root, 'similarity.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeAtomically(path.join(this.root, 'similarity.csv'), similarityCsv(report));
   }
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { runCLI } from 'jest';
 import { baseProject } from '../jest.config';
 import { parseExerciseIds } from '../grader/cli/exercises';
+import { ensureSimilarityTool } from '../grader/similarity';
 import { isStudentFailure } from '../specs/harness/grader-error';
 import { CHECKS_AT_ONCE_ENV, exerciseIds } from '../specs/harness/exercise-list';
 import { stripAnsi, testsByExercise } from '../specs/harness/results';
@@ -60,6 +61,8 @@ async function main(): Promise<void> {
   const unit = everything && existsSync(path.join(REPO_ROOT, 'tests'))
     ? [{ ...baseProject, rootDir: REPO_ROOT, roots: ['<rootDir>/tests'], displayName: { name: 'tests', color: 'white' as const }, testMatch: ['<rootDir>/tests/**/*.test.ts'] }]
     : [];
+  // tests/similarity.test.ts runs Dolos, which `npm ci` does not install (students never need it).
+  if (unit.length) ensureSimilarityTool((line) => process.stdout.write(`selftest: ${line}\n`));
   mkdirSync(WORK, { recursive: true });
   const configFile = path.join(WORK, 'jest.config.json');
   writeFileSync(configFile, JSON.stringify({ rootDir: REPO_ROOT, projects: [...projects, ...unit], maxWorkers: 4, reporters: [path.join(__dirname, 'selftest-progress.ts')] }));

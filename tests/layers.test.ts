@@ -9,7 +9,7 @@ const REPO = path.resolve(__dirname, '..');
 const DOC = path.join(REPO, 'docs', 'architecture.md');
 const SOURCE = /\.(ts|js|cjs|mjs)$/;
 /** Programs the grader starts (never loads), and what is not the project's code. */
-const NOT_LAYERED = ['node_modules', '.git', 'fixtures', 'reference', 'student', 'coverage'];
+const NOT_LAYERED = ['node_modules', '.git', 'fixtures', 'reference', 'student', 'coverage', 'tools'];
 
 /** Which layer a file (relative to the repository) is in, by the folders the doc's table names. */
 function layerOf(file: string): string | undefined {

@@ -165,10 +165,12 @@ th{background:#f6f7f9;font-weight:600;vertical-align:bottom}th.ex{font-size:12px
 td.full,.score.full{color:#1e7a3d}td.part,.score.part{color:#9a6700}td.zero,.score.zero,td.bad,.score.bad,.bad{color:#b42318}td.none,.score.none{color:#8a90a0}
 .tag{font-size:11px;border:1px solid currentColor;border-radius:3px;padding:0 4px;color:#6b7280}.tag.bad{color:#b42318}
 pre{background:#f6f7f9;border:1px solid #e3e6ec;border-radius:4px;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-word;font-size:12px;max-height:360px;overflow-y:auto}
+table.side{table-layout:fixed;width:100%}table.side td{width:50%}.ln{color:#8a90a0;user-select:none}
 details{margin:2px 0 2px 12px}summary{cursor:pointer}code{font-size:12px;color:#4a5161}small{color:#6b7280;font-weight:normal}
 `;
 
-export function reportHtml(results: SubmissionResult[]): string {
+/** `sections`: more of the page, after the rest (the similarity analysis, when it was run). */
+export function reportHtml(results: SubmissionResult[], sections: string[] = []): string {
   const exercises = gradedExercises(results);
   const totals = results.map((r) => pct(r.score, r.max)).sort((a, b) => a - b);
   const mean = totals.reduce((s, t) => s + t, 0) / Math.max(1, totals.length);
@@ -192,6 +194,7 @@ ${hardestChecks(results)}
 ${submissionTable(results, exercises)}
 <h2>What failed, per submission</h2>
 ${results.map(submissionDetails).join('\n')}
+${sections.join('\n')}
 </body></html>
 `;
 }
