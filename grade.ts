@@ -90,7 +90,7 @@ async function grade(command: GradeCommand): Promise<number> {
     `${summary.interrupted ? 'interrupted: ' : ''}${summary.graded} graded, ${summary.unchanged} unchanged (not regraded), ${summary.errors} could not be graded completely` +
       `${summary.interrupted ? `, ${submissions.length - summary.results.length} left for the next run` : ''}; ${seconds} s`,
   );
-  say(`results: ${shown(command.out)}/ (report.html, grades.csv, grades.json, submissions/NAME/feedback.md, gradescope/)`);
+  say(`results: ${shown(command.out)}/ (report.html, grades.csv, grades.json, submissions/NAME/feedback.md, gradescope/, prairielearn/)`);
   if (summary.interrupted) return 130;
   if (command.similarity) await similarity(command, submissions, summary.results, controller.signal);
   return controller.signal.aborted ? 130 : 0;

@@ -2,8 +2,8 @@
  * The output folder. Per submission (written as soon as it is graded, fingerprint last, so an
  * interrupted write is graded again next time):
  *   submissions/NAME/result.json, feedback.md, junit.xml, grader.log, fingerprint.json
- *   gradescope/NAME/results.json
- * The reports among them (feedback.md, junit.xml, results.json) are made again from result.json
+ *   gradescope/NAME/results.json, prairielearn/NAME/results.json
+ * The reports among them (feedback.md, junit.xml, the results.json files) are made again from result.json
  * whenever a run keeps a stored result. For all of them (written at the end of a run): grades.json,
  * grades.csv, report.html (with the similarity analysis of similarity.json, when --similarity made one).
  * grading-table.json keeps the checks read from the specs, for runs with the same specs and options.
@@ -18,6 +18,7 @@ import { gradescopeJson } from './report/gradescope';
 import { reportHtml } from './report/html';
 import { gradesJson } from './report/json';
 import { junitXml } from './report/junit';
+import { prairielearnJson } from './report/prairielearn';
 import { similarityCsv, similaritySection } from './report/similarity';
 import type { SimilarityReport } from './similarity';
 
@@ -80,6 +81,7 @@ export class OutputDir {
     writeAtomically(path.join(dir, 'feedback.md'), feedbackMarkdown(result));
     writeAtomically(path.join(dir, 'junit.xml'), junitXml(result));
     writeAtomically(path.join(this.root, 'gradescope', result.name, 'results.json'), gradescopeJson(result));
+    writeAtomically(path.join(this.root, 'prairielearn', result.name, 'results.json'), prairielearnJson(result));
   }
 
   /** The grading table read for these specs and options, if an earlier run stored it. */
