@@ -5,13 +5,14 @@
  *   gradescope/NAME/results.json, prairielearn/NAME/results.json
  * The reports among them (feedback.md, junit.xml, the results.json files) are made again from result.json
  * whenever a run keeps a stored result. For all of them (written at the end of a run): grades.json,
- * grades.csv, report.html (with the similarity analysis of similarity.json, when --similarity made one).
+ * grades.csv, class-summary.md, report.html (with the similarity analysis of similarity.json, when --similarity made one).
  * grading-table.json keeps the checks read from the specs, for runs with the same specs and options.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ExerciseResult, SubmissionResult } from '../specs/harness/results';
 import type { Fingerprint } from './fingerprint';
+import { classSummaryMarkdown } from './report/class-summary';
 import { gradesCsv } from './report/csv';
 import { feedbackMarkdown } from './report/feedback';
 import { gradescopeJson } from './report/gradescope';
@@ -97,6 +98,7 @@ export class OutputDir {
   saveSummary(results: SubmissionResult[]): void {
     writeAtomically(path.join(this.root, 'grades.json'), gradesJson(results));
     writeAtomically(path.join(this.root, 'grades.csv'), gradesCsv(results));
+    writeAtomically(path.join(this.root, 'class-summary.md'), classSummaryMarkdown(results));
     const similarity = readJson<SimilarityReport>(path.join(this.root, 'similarity.json'));
     writeAtomically(path.join(this.root, 'report.html'), reportHtml(results, similarity ? [similaritySection(similarity)] : []));
   }

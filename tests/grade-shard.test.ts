@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gradeAll } from '../grader/grade-run';
 import { mergeOutputs } from '../grader/merge';
 import { findSubmissions, selectShard } from '../grader/submissions';
 import { fakeGrader, gradeOptions, submissionsFolder } from './helpers/fake-grader';
+import { comparableOutput } from './helpers/output-compare';
 import { zipArchive } from './helpers/zip-writer';
 
 // Generous: the selftest runs these beside every spec, on a busy machine.
@@ -23,24 +24,6 @@ afterAll(() => {
   rmSync(source, { recursive: true, force: true });
 });
 
-/** An output folder's content, less what depends on when and how fast it was graded. */
-function comparable(dir: string): Record<string, unknown> {
-  const grades = JSON.parse(readFileSync(path.join(dir, 'grades.json'), 'utf8'));
-  delete grades.lastGradedAt;
-  for (const s of grades.submissions) {
-    delete s.gradedAt;
-    delete s.durationMs;
-  }
-  const untimed = (text: string) => text.replace(/ (time|timestamp)="[^"]*"/g, '').replace(/"execution_time": \d+/, '');
-  const perSubmission = Object.fromEntries(
-    readdirSync(path.join(dir, 'submissions')).map((name) => [
-      name,
-      ['feedback.md', 'junit.xml'].map((f) => untimed(readFileSync(path.join(dir, 'submissions', name, f), 'utf8'))).concat(untimed(readFileSync(path.join(dir, 'gradescope', name, 'results.json'), 'utf8'))),
-    ]),
-  );
-  return { grades, csv: readFileSync(path.join(dir, 'grades.csv'), 'utf8'), perSubmission };
-}
-
 test('shards split the submissions into disjoint, balanced shares', () => {
   const all = findSubmissions(source).submissions.map((s) => s.name);
   const shards = [1, 2, 3].map((index) => selectShard(findSubmissions(source).submissions, { index, count: 3 }).map((s) => s.name));
@@ -58,7 +41,7 @@ test('the merged result of 3 shards equals the unsharded run', async () => {
   }
   const merged = path.join(work, 'merged');
   expect(mergeOutputs(shardDirs, merged)).toEqual({ submissions: 8, duplicates: [] });
-  expect(comparable(merged)).toEqual(comparable(whole));
+  expect(comparableOutput(merged)).toEqual(comparableOutput(whole));
   expect(readFileSync(path.join(merged, 'grades.csv'), 'utf8')).toContain('hal,0,0');
 });
 

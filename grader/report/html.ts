@@ -46,7 +46,7 @@ ${bars.join('\n')}
 </svg>`;
 }
 
-interface Rate {
+export interface Rate {
   id: string;
   full: number;
   attempted: number;
@@ -54,7 +54,7 @@ interface Rate {
   max: number;
 }
 
-function exerciseRates(results: SubmissionResult[], exercises: ExerciseSummary[]): Rate[] {
+export function exerciseRates(results: SubmissionResult[], exercises: ExerciseSummary[]): Rate[] {
   return exercises.map(({ id, max }) => {
     const rows = results.map((r) => r.exercises.find((e) => e.id === id)).filter((e) => e !== undefined);
     return {
