@@ -10,6 +10,7 @@ import { parseCommand, specIds, USAGE, UsageError, type GradeCommand } from './g
 import { gradeAll } from './grader/grade-run';
 import { detectIsolation } from './grader/isolation';
 import { DEFAULT_LIMITS } from './grader/limits';
+import { kubernetesYaml } from './grader/kubernetes-job';
 import { mergeOutputs } from './grader/merge';
 import { DIFF_FILES, diffRuns } from './grader/regrade-diff';
 import { flaggedPairs } from './grader/report/similarity';
@@ -120,6 +121,10 @@ async function main(): Promise<number> {
     const merged = mergeOutputs(command.dirs, command.out);
     if (merged.duplicates.length) say(`in more than one folder (kept the latest): ${merged.duplicates.join(', ')}`);
     say(`merged ${merged.submissions} submissions from ${command.dirs.length} folders into ${shown(command.out)}/`);
+    return 0;
+  }
+  if (command.command === 'kubernetes') {
+    process.stdout.write(kubernetesYaml(command.options));
     return 0;
   }
   if (command.command === 'diff') {

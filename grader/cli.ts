@@ -4,6 +4,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
 import { exerciseIds } from '../specs/harness/exercise-list';
 import { parseArgs } from 'node:util';
+import { KUBERNETES_DEFAULTS, type KubernetesOptions } from './kubernetes-job';
 import { parseShard, type Shard } from './submissions';
 
 export const USAGE = `Usage:
@@ -11,6 +12,8 @@ export const USAGE = `Usage:
   npm run grade -- merge DIR... [--out DIR]     combine the outputs of sharded runs
   npm run grade -- diff OLD NEW [--out DIR]     what changed between two runs (regrades): which
                                                submissions' scores, which checks flipped
+  npm run grade -- kubernetes --image IMAGE --claim PVC --shards N [--name NAME] [--hidden]
+                  [--exercise ID]              a Kubernetes Indexed Job grading the class (stdout)
 
 SUBMISSIONS is a folder (default: fixtures/submissions) whose entries are submissions: folders
 (holding a student/ folder, or being one), git repositories (graded as committed at HEAD), and
@@ -80,7 +83,12 @@ export interface DiffCommand {
   out: string;
 }
 
-export type Command = GradeCommand | MergeCommand | DiffCommand | { command: 'help' };
+export interface KubernetesCommand {
+  command: 'kubernetes';
+  options: KubernetesOptions;
+}
+
+export type Command = GradeCommand | MergeCommand | DiffCommand | KubernetesCommand | { command: 'help' };
 
 export class UsageError extends Error {}
 
@@ -115,6 +123,9 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
         single: { type: 'boolean' },
         name: { type: 'string' },
         unsafe: { type: 'boolean' },
+        image: { type: 'string' },
+        claim: { type: 'string' },
+        shards: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -134,6 +145,24 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
     for (const dir of [before, after]) if (!existsSync(dir)) throw new UsageError(`${dir}: no such folder`);
     return { command: 'diff', before, after, out: values.out ? out : after };
   }
+  if (positionals[0] === 'kubernetes') {
+    if (positionals.length > 1) throw new UsageError(`kubernetes takes options only (got ${positionals.slice(1).join(' ')}): the class is submissions/ on the volume`);
+    if (!values.image || !values.claim) throw new UsageError('kubernetes needs --image (the repository\'s Dockerfile, built and pushed) and --claim (a ReadWriteMany PersistentVolumeClaim holding submissions/)');
+    const known = specIds(repo);
+    const unknown = (values.exercise ?? []).filter((id) => !known.includes(id));
+    if (unknown.length) throw new UsageError(`no such exercise: ${unknown.join(', ')} (there are: ${known.join(', ')})`);
+    const options = {
+      ...KUBERNETES_DEFAULTS,
+      image: values.image,
+      claim: values.claim,
+      name: values.name ?? KUBERNETES_DEFAULTS.name,
+      shards: positiveInteger('shards', values.shards, KUBERNETES_DEFAULTS.shards)!,
+      hidden: Boolean(values.hidden),
+      exercises: [...new Set(values.exercise ?? [])],
+    };
+    return { command: 'kubernetes', options };
+  }
+  if (values.image || values.claim || values.shards) throw new UsageError('--image, --claim and --shards go with: npm run grade -- kubernetes');
   if (positionals.length > 1) throw new UsageError(`one SUBMISSIONS folder at a time (got ${positionals.join(', ')})`);
   const source = positionals[0] ? path.resolve(cwd, positionals[0]) : path.join(repo, 'fixtures', 'submissions');
   if (!existsSync(source)) throw new UsageError(`${source}: no such file or folder`);

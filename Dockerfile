@@ -1,7 +1,7 @@
-# The image for PrairieLearn's external grader (and any container platform): Node.js 20, python3 for
-# the students' programs, bubblewrap for the jail where the platform allows namespaces, and the
-# grader with its dependencies in /grader. Build it from the repository's root:
-#   docker build -f prairielearn/Dockerfile -t COURSE/socket-autograder .
+# The grader's image, for PrairieLearn's external grader and a Kubernetes Indexed Job (docs/scaling.md):
+# Node.js 20, python3 for the students' programs, bubblewrap and util-linux for the jail where the
+# platform allows namespaces, and the grader with its dependencies in /grader. Build it here:
+#   docker build -t COURSE/socket-autograder .
 FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends python3 bubblewrap util-linux && rm -rf /var/lib/apt/lists/*
 WORKDIR /grader
