@@ -12,6 +12,7 @@ import { detectIsolation } from './grader/isolation';
 import { DEFAULT_LIMITS } from './grader/limits';
 import { kubernetesYaml } from './grader/kubernetes-job';
 import { mergeOutputs } from './grader/merge';
+import { submitSlurm } from './grader/slurm';
 import { DIFF_FILES, diffRuns } from './grader/regrade-diff';
 import { flaggedPairs } from './grader/report/similarity';
 import { analyseSimilarity, ensureSimilarityTool } from './grader/similarity';
@@ -121,6 +122,10 @@ async function main(): Promise<number> {
     const merged = mergeOutputs(command.dirs, command.out);
     if (merged.duplicates.length) say(`in more than one folder (kept the latest): ${merged.duplicates.join(', ')}`);
     say(`merged ${merged.submissions} submissions from ${command.dirs.length} folders into ${shown(command.out)}/`);
+    return 0;
+  }
+  if (command.command === 'slurm') {
+    for (const line of submitSlurm(command.options).lines) say(line);
     return 0;
   }
   if (command.command === 'kubernetes') {

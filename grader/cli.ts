@@ -5,6 +5,7 @@ import path from 'node:path';
 import { exerciseIds } from '../specs/harness/exercise-list';
 import { parseArgs } from 'node:util';
 import { KUBERNETES_DEFAULTS, type KubernetesOptions } from './kubernetes-job';
+import type { SlurmOptions } from './slurm';
 import { parseShard, type Shard } from './submissions';
 
 export const USAGE = `Usage:
@@ -14,6 +15,8 @@ export const USAGE = `Usage:
                                                submissions' scores, which checks flipped
   npm run grade -- kubernetes --image IMAGE --claim PVC --shards N [--name NAME] [--hidden]
                   [--exercise ID]              a Kubernetes Indexed Job grading the class (stdout)
+  npm run grade -- slurm SUBMISSIONS --shards N [--cpus N] [--partition P] [--time T] [--hidden]
+                  [--exercise ID] [--out DIR]  a Slurm job array grading the class, and its merge
 
 SUBMISSIONS is a folder (default: fixtures/submissions) whose entries are submissions: folders
 (holding a student/ folder, or being one), git repositories (graded as committed at HEAD), and
@@ -88,7 +91,12 @@ export interface KubernetesCommand {
   options: KubernetesOptions;
 }
 
-export type Command = GradeCommand | MergeCommand | DiffCommand | KubernetesCommand | { command: 'help' };
+export interface SlurmCommand {
+  command: 'slurm';
+  options: SlurmOptions;
+}
+
+export type Command = GradeCommand | MergeCommand | DiffCommand | KubernetesCommand | SlurmCommand | { command: 'help' };
 
 export class UsageError extends Error {}
 
@@ -101,6 +109,13 @@ function positiveInteger(name: string, text: string | undefined, fallback?: numb
 
 export function specIds(repo: string): string[] {
   return exerciseIds(path.join(repo, 'specs'));
+}
+
+function checkedExercises(ids: string[], repo: string): string[] {
+  const known = specIds(repo);
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length) throw new UsageError(`no such exercise: ${unknown.join(', ')} (there are: ${known.join(', ')})`);
+  return [...new Set(ids)];
 }
 
 /** `cwd` is where the user typed the command (npm run changes into the repository: INIT_CWD keeps it). */
@@ -126,6 +141,9 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
         image: { type: 'string' },
         claim: { type: 'string' },
         shards: { type: 'string' },
+        cpus: { type: 'string' },
+        partition: { type: 'string' },
+        time: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -148,9 +166,6 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
   if (positionals[0] === 'kubernetes') {
     if (positionals.length > 1) throw new UsageError(`kubernetes takes options only (got ${positionals.slice(1).join(' ')}): the class is submissions/ on the volume`);
     if (!values.image || !values.claim) throw new UsageError('kubernetes needs --image (the repository\'s Dockerfile, built and pushed) and --claim (a ReadWriteMany PersistentVolumeClaim holding submissions/)');
-    const known = specIds(repo);
-    const unknown = (values.exercise ?? []).filter((id) => !known.includes(id));
-    if (unknown.length) throw new UsageError(`no such exercise: ${unknown.join(', ')} (there are: ${known.join(', ')})`);
     const options = {
       ...KUBERNETES_DEFAULTS,
       image: values.image,
@@ -158,18 +173,38 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
       name: values.name ?? KUBERNETES_DEFAULTS.name,
       shards: positiveInteger('shards', values.shards, KUBERNETES_DEFAULTS.shards)!,
       hidden: Boolean(values.hidden),
-      exercises: [...new Set(values.exercise ?? [])],
+      exercises: checkedExercises(values.exercise ?? [], repo),
     };
     return { command: 'kubernetes', options };
   }
-  if (values.image || values.claim || values.shards) throw new UsageError('--image, --claim and --shards go with: npm run grade -- kubernetes');
+  if (positionals[0] === 'slurm') {
+    if (positionals.length !== 2) throw new UsageError('slurm grades one folder of submissions: npm run grade -- slurm SUBMISSIONS --shards N');
+    if (!values.shards) throw new UsageError('slurm needs --shards N: the tasks of the job array');
+    const submissions = path.resolve(cwd, positionals[1]);
+    if (!existsSync(submissions)) throw new UsageError(`${submissions}: no such folder`);
+    if (values.time && !/^(\d+-)?\d+(:\d{1,2}){0,2}$/.test(values.time)) throw new UsageError(`--time ${values.time}: Slurm's format is MINUTES, HH:MM:SS or DAYS-HH[:MM:SS]`);
+    return {
+      command: 'slurm',
+      options: {
+        submissions,
+        out,
+        shards: positiveInteger('shards', values.shards)!,
+        cpus: positiveInteger('cpus', values.cpus, 4)!,
+        partition: values.partition,
+        time: values.time,
+        hidden: Boolean(values.hidden),
+        exercises: checkedExercises(values.exercise ?? [], repo),
+        graderDir: repo,
+      },
+    };
+  }
+  if (values.image || values.claim || values.shards || values.cpus || values.partition || values.time) {
+    throw new UsageError('--image and --claim go with: npm run grade -- kubernetes; --cpus, --partition and --time with: npm run grade -- slurm; --shards with either');
+  }
   if (positionals.length > 1) throw new UsageError(`one SUBMISSIONS folder at a time (got ${positionals.join(', ')})`);
   const source = positionals[0] ? path.resolve(cwd, positionals[0]) : path.join(repo, 'fixtures', 'submissions');
   if (!existsSync(source)) throw new UsageError(`${source}: no such file or folder`);
-  const known = specIds(repo);
-  const exercises = [...new Set(values.exercise ?? [])];
-  const unknown = exercises.filter((id) => !known.includes(id));
-  if (unknown.length) throw new UsageError(`no such exercise: ${unknown.join(', ')} (there are: ${known.join(', ')})`);
+  const exercises = checkedExercises(values.exercise ?? [], repo);
   if (values.name && !values.single) throw new UsageError('--name goes with --single');
   if (values.similarity && values.shard) throw new UsageError('--similarity compares the whole class: run it on one machine (after grade merge, grade the merged folder\'s submissions again with --similarity; unchanged ones are not regraded)');
   if (values.similarity && values.single) throw new UsageError('--similarity compares submissions with each other: it needs a folder of them, not --single');
