@@ -56,7 +56,7 @@ test('the plan job turns the number of shards into the matrix, and refuses a bad
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-});
+}, GRADING_STEP_LIMIT_MS);
 
 test('fetching from an organisation without a token says what is missing', async () => {
   const work = checkout('grade-class-fetch-');
@@ -66,7 +66,7 @@ test('fetching from an organisation without a token says what is missing', async
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-});
+}, GRADING_STEP_LIMIT_MS);
 
 describe('run locally, 3 shards over the samples', () => {
   let work: string;

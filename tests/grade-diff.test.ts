@@ -7,9 +7,11 @@ import { gradeAll } from '../grader/grade-run';
 import { compareResults } from '../grader/regrade-diff';
 import { diffHtml, diffMarkdown, diffText, flipsByCheck } from '../grader/report/diff';
 import { fakeGrader, gradeOptions, submissionsFolder, writeProgram } from './helpers/fake-grader';
+import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 import { HOSTILE, notAttempted, submission, udpExercise } from './helpers/sample-results';
 
-jest.setTimeout(60_000);
+// Hang detectors only: the command-line tests start grade.ts, which a loaded selftest makes slow.
+jest.setTimeout(GRADING_STEP_LIMIT_MS);
 
 const REPO = path.resolve(__dirname, '..');
 const TSX = path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs');

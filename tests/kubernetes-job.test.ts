@@ -78,7 +78,7 @@ describe('the containers\' commands, run here', () => {
     const wait = merge.spec!.template.spec!.initContainers![0] as Container;
     const waiting = await run(['timeout', '2', ...wait.command], wait.workingDir);
     expect([waiting.code, waiting.stdout.split('\n')[0]]).toEqual([124, 'waiting for the shards: 1 2 3']);
-  });
+  }, GRADING_STEP_LIMIT_MS);
 
   test('every index, then the merge: the grades of one unsharded run', async () => {
     const [grade, merge] = kubernetesJobs(options);

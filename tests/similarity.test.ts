@@ -11,9 +11,10 @@ import { analyseSimilarity, mergeRanges, similarityToolInstalled, type Similarit
 import { OutputDir } from '../grader/store';
 import { findSubmissions } from '../grader/submissions';
 import { parseCommand, UsageError } from '../grader/cli';
+import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 import { submission, udpExercise } from './helpers/sample-results';
 
-jest.setTimeout(120_000);
+jest.setTimeout(GRADING_STEP_LIMIT_MS);
 
 const REPO = path.resolve(__dirname, '..');
 const GOOD = readFileSync(path.join(REPO, 'fixtures', 'submissions', 'good-python', 'student', 'udp-upper-server.py'), 'utf8');

@@ -55,7 +55,7 @@ test('without sbatch: says where to run it', async () => {
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
-});
+}, GRADING_STEP_LIMIT_MS);
 
 const missing = missingSlurmPrograms();
 const required = process.env.GRADER_REQUIRE_SLURM === '1';
