@@ -72,7 +72,7 @@ describe('run locally, 3 shards over the samples', () => {
   let work: string;
   beforeAll(() => {
     work = checkout('grade-class-');
-  });
+  }, GRADING_STEP_LIMIT_MS);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test('fetch, grade each shard, merge: the same grades as one unsharded run, and the class summary on the run page', async () => {

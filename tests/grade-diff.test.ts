@@ -108,11 +108,11 @@ describe('npm run grade -- diff', () => {
   beforeAll(() => {
     work = mkdtempSync(path.join(tmpdir(), 'grade-diff-'));
     source = submissionsFolder({ ann: 'PASS', ben: 'FAIL large', cat: 'FAIL secret' });
-  });
+  }, GRADING_STEP_LIMIT_MS);
   afterAll(() => {
     rmSync(work, { recursive: true, force: true });
     rmSync(source, { recursive: true, force: true });
-  });
+  }, GRADING_STEP_LIMIT_MS);
 
   function grade(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {

@@ -18,6 +18,7 @@ import { summaryMarkdown } from '../grader/report/summary';
 import { runSubmission, type JestRun } from '../grader/run-submission';
 import { findSubmissions } from '../grader/submissions';
 import { DEFAULT_LIMITS } from '../grader/limits';
+import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 import { plainProgress } from '../grader/progress';
 import { exercisesOfFile, type SubmissionResult } from '../specs/harness/results';
 import { formatScores } from '../grader/report/score-reporter';
@@ -135,11 +136,11 @@ describe('a grading run', () => {
   beforeEach(() => {
     out = mkdtempSync(path.join(work, 'out-'));
     source = submissionsFolder({ alice: 'PASS', bob: 'FAIL large', dave: 'ERROR large' });
-  });
+  }, GRADING_STEP_LIMIT_MS);
   afterEach(() => {
     rmSync(out, { recursive: true, force: true });
     rmSync(source, { recursive: true, force: true });
-  });
+  }, GRADING_STEP_LIMIT_MS);
 
   test('marks a submission with grading errors as not graded completely, and grades it again next time', async () => {
     const first = await gradeAll(gradeOptions(source, out, fakeGrader()));

@@ -70,7 +70,7 @@ describe('the containers\' commands, run here', () => {
     cpSync(path.join(REPO, 'fixtures', 'submissions'), path.join(work, 'class', 'submissions'), { recursive: true });
     // The volume is this folder, the image's /grader this repository.
     options = { ...KUBERNETES_DEFAULTS, name: 'fall-2026', shards: 3, hidden: true, exercises: [EXERCISE], mountPath: path.join(work, 'class'), graderDir: REPO };
-  });
+  }, GRADING_STEP_LIMIT_MS);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test('the merge waits while a shard is missing', async () => {

@@ -98,7 +98,7 @@ describe('a new exercise of each kind in a copy of this repository', () => {
     const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' }).split('\n').filter(Boolean);
     for (const file of files) if (existsSync(path.join(REPO, file))) cpSync(path.join(REPO, file), path.join(copy, file));
     symlinkSync(path.join(REPO, 'node_modules'), path.join(copy, 'node_modules'));
-  });
+  }, WHOLE_GRADING_LIMIT_MS);
 
   test('passes the selftest as made, and the selftest fails once a check has no broken program', async () => {
     const kinds = exerciseKinds(REPO);

@@ -112,7 +112,7 @@ describe('Gradescope', () => {
       chmodSync(path.join(source, entry.name), entry.mode & 0o777);
     }
     symlinkSync(path.join(REPO, 'node_modules'), path.join(source, 'node_modules'));
-  });
+  }, GRADING_STEP_LIMIT_MS);
 
   test('the zip has setup.sh and run_autograder at its root, executable, and the grader without the project\'s own tests', () => {
     const byName = new Map(entries.map((e) => [e.name, e]));
