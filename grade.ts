@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { parseCommand, specIds, USAGE, UsageError, type GradeCommand } from './grader/cli';
+import { captureSupport } from './grader/capture';
 import { gradeAll } from './grader/grade-run';
 import { detectIsolation } from './grader/isolation';
 import { DEFAULT_LIMITS } from './grader/limits';
@@ -51,6 +52,8 @@ async function grade(command: GradeCommand): Promise<number> {
   const submissions = selectShard(found.submissions.filter((s) => path.resolve(s.path) !== command.out), command.shard);
   if (found.ignored.length) say(`not submissions, ignored: ${found.ignored.join(', ')}`);
   say(`isolation: ${isolation.active ? '' : 'NOT ACTIVE (--unsafe); '}${isolation.protections.join(', ')}`);
+  const capture = command.capture ? await captureSupport(isolation) : undefined;
+  if (capture) say(capture.ok ? 'capture: each failing check\'s packets go to submissions/NAME/captures/ (pcap, for Wireshark)' : `capture: not possible here, grading without it: ${capture.reason}`);
   say(
     `grading ${command.exercises.length ? command.exercises.join(', ') : 'every exercise'}${command.hidden ? ' with hidden checks' : ' (visible checks only: add --hidden for final grades)'}` +
       `${command.shard ? `, shard ${command.shard.index}/${command.shard.count}: ${submissions.length} of ${found.submissions.length} submissions` : ''}, ${command.jobs} at a time`,
@@ -79,6 +82,7 @@ async function grade(command: GradeCommand): Promise<number> {
     isolation,
     progress: chooseProgress(),
     signal: controller.signal,
+    capture: capture?.ok,
   }).catch((error: Error) => {
     if (controller.signal.aborted) return undefined; // Ctrl-C while the specs were being read
     throw error;

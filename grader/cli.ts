@@ -25,7 +25,7 @@ SUBMISSIONS is a folder (default: fixtures/submissions) whose entries are submis
 Options:
   --out DIR        where the results go (default: grades/); see docs/grading.md
   --hidden         include the hidden checks (final grades); without it only the visible ones run
-  --exercise ID    grade only this exercise; repeat it for several
+  --exercise ID    grade only this exercise; repeat it (or give ID,ID) for several
   --jobs N         submissions graded at the same time (default: ${defaultJobs()} on this machine)
   --workers N      jest workers per submission, each running whole spec files (default: jest.config.ts's);
                    1: one process runs every exercise side by side (less CPU, see docs/performance.md)
@@ -34,6 +34,8 @@ Options:
   --force          grade again even the submissions whose files have not changed
   --similarity     also compare the programs of each exercise across the class (Dolos, installed
                    into tools/similarity on first use): report.html, similarity.csv, similarity.json
+  --capture        save each failing check's packets as a pcap file for Wireshark (tcpdump in each
+                   submission's network namespace), linked from report.html and feedback
   --single         SUBMISSIONS is one submission, not a folder of them (--name NAME to name it)
   --unsafe         grade even without kernel isolation of the student programs (see below)
   -h, --help       show this text
@@ -69,6 +71,8 @@ export interface GradeCommand {
   shard?: Shard;
   force: boolean;
   similarity: boolean;
+  /** Save each failing check's packets (grader/capture.ts). */
+  capture: boolean;
   unsafe: boolean;
 }
 
@@ -111,7 +115,9 @@ export function specIds(repo: string): string[] {
   return exerciseIds(path.join(repo, 'specs'));
 }
 
-function checkedExercises(ids: string[], repo: string): string[] {
+/** `--exercise` repeated or given a comma list, as npm test takes it. */
+function checkedExercises(values: string[], repo: string): string[] {
+  const ids = values.flatMap((value) => value.split(',')).map((id) => id.trim()).filter(Boolean);
   const known = specIds(repo);
   const unknown = ids.filter((id) => !known.includes(id));
   if (unknown.length) throw new UsageError(`no such exercise: ${unknown.join(', ')} (there are: ${known.join(', ')})`);
@@ -135,6 +141,7 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
         shard: { type: 'string' },
         force: { type: 'boolean' },
         similarity: { type: 'boolean' },
+        capture: { type: 'boolean' },
         single: { type: 'boolean' },
         name: { type: 'string' },
         unsafe: { type: 'boolean' },
@@ -228,6 +235,7 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
     shard,
     force: Boolean(values.force),
     similarity: Boolean(values.similarity),
+    capture: Boolean(values.capture),
     unsafe: Boolean(values.unsafe),
   };
 }

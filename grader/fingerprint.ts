@@ -24,6 +24,8 @@ export interface GraderOptions {
   limits: Limits;
   /** What isolates the submissions (a TA's sandbox choice, GRADER_SANDBOX), when known. */
   isolation?: Partial<Pick<Isolation, 'protections'>>;
+  /** grade --capture: a result graded without captures is graded again to get them. */
+  capture?: boolean;
 }
 
 /** Relative to the repository: what grading runs or reads, besides the graded exercises' spec files. */
@@ -63,6 +65,7 @@ export function graderFingerprint(repo: string, options: GraderOptions): string 
       limits: options.limits,
       isolation: options.isolation?.protections,
       node: process.version,
+      ...(options.capture ? { capture: true } : {}),
     }),
   );
   return hash.digest('hex');

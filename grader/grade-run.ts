@@ -16,6 +16,7 @@ import { forEachLimit } from './pool';
 import { prepareSubmission } from './prepare';
 import type { Finish, Progress } from './progress';
 import { runSubmission, type JestOutcome, type JestRun } from './run-submission';
+import { cutCaptures } from './capture';
 import { OutputDir } from './store';
 import type { CopiedStudent } from './student-files';
 import type { Submission } from './submissions';
@@ -40,6 +41,8 @@ export interface GradeOptions {
   run?: (run: JestRun) => Promise<JestOutcome>;
   /** The grading table to use instead of the specs' declarations (tests with a stand-in run). */
   table?: Table;
+  /** Save each failing check's packets (capture.ts); only when captureSupport said this machine can. */
+  capture?: boolean;
 }
 
 export interface GradeSummary {
@@ -115,13 +118,16 @@ async function gradeOne(submission: Submission, ctx: Context): Promise<Done | un
       workers: options.workers,
       signal: options.signal,
       isolation: options.isolation,
+      capture: options.capture,
     });
     if (options.signal?.aborted) return undefined; // interrupted half-way: graded again next time
     const exercises = reconcile(ctx.table, outcome.exercises, outcome.error ?? 'this exercise did not finish');
     const error = outcome.error ?? gradingErrors(exercises);
+    const captures = outcome.capture ? cutCaptures(outcome.capture, exercises) : [];
     const result = finish(submission.name, exercises, started, error);
+    const log = outcome.captureProblem ? `${outcome.log}\n--capture: ${outcome.captureProblem}\n` : outcome.log;
     // Not graded completely: stored without its fingerprint, so that the next run grades it again.
-    ctx.out.saveSubmission({ result, fingerprint: error ? undefined : fingerprint, log: outcome.log });
+    ctx.out.saveSubmission({ result, fingerprint: error ? undefined : fingerprint, log, captures });
     return { result, how: 'graded' };
   } finally {
     rmSync(workDir, { recursive: true, force: true });

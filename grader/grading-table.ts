@@ -43,7 +43,8 @@ export function reconcile(table: Table, reported: ExerciseResult[], missing: str
       const result = got.checks.find((c) => c.id === check.id);
       if (!result) return { ...errored(check), message: got.reason ?? missing };
       const status = result.status;
-      return { ...check, status, points: status === 'passed' ? check.maxPoints : 0, message: bounded(result.message), ms: result.ms };
+      const timeline = status === 'failed' || status === 'passed' ? result.timeline : undefined;
+      return { ...check, status, points: status === 'passed' ? check.maxPoints : 0, message: bounded(result.message), ms: result.ms, ...(timeline ? { timeline } : {}) };
     });
     return { id: row.id, attempted: got.attempted, reason: bounded(got.reason), score: checks.reduce((s, c) => s + c.points, 0), max: row.max, checks };
   });

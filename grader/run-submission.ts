@@ -14,7 +14,9 @@ import { BUILD_CACHE_ENV } from '../specs/harness/program';
 import type { ExerciseResult } from '../specs/harness/results';
 import { runTempFolder } from '../specs/harness/run-temp';
 import { detectIsolation, type Isolation } from './isolation';
+import { TIMELINE_DIR_ENV } from '../specs/harness/timeline-store';
 import { RESULTS_FILE_ENV } from './results-reporter';
+import { withCapture } from './capture';
 import { killMarked } from './sweep';
 import { REPO_ROOT } from '../specs/harness/repo';
 
@@ -22,6 +24,9 @@ const JEST = path.join(REPO_ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
 const REPORTER = path.join(__dirname, 'results-reporter.ts');
 const RUN_MARKER = 'GRADER_SUBMISSION_RUN';
 const MAX_RESULTS_BYTES = 50 * 1024 * 1024;
+/** More than tcpdump's packet count lets it write (capture.ts): a file this large is not its. */
+const MAX_CAPTURE_BYTES = 128 * 1024 * 1024;
+const PCAP_HEADER_BYTES = 24;
 
 export interface JestRun {
   /** The prepared copy of the student's folder. */
@@ -41,6 +46,8 @@ export interface JestRun {
   isolation?: Pick<Isolation, 'wrap'>;
   /** A private folder to build TypeScript programs into (GRADER_BUILD_CACHE); else the user's cache. */
   buildCache?: string;
+  /** Record the submission's loopback with tcpdump (capture.ts; only where captureSupport said it can). */
+  capture?: boolean;
 }
 
 export interface JestOutcome {
@@ -51,6 +58,9 @@ export interface JestOutcome {
   /** Jest's own output, bounded, for the TA. */
   log: string;
   durationMs: number;
+  /** With `capture`: the pcap of the whole run, or why there is none. */
+  capture?: Buffer;
+  captureProblem?: string;
 }
 
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -72,12 +82,22 @@ function readResults(file: string): ExerciseResult[] | undefined {
   }
 }
 
+/** tcpdump's output (bounded by its packet count), or what it said when it wrote none. */
+function readCapture(file: string): Pick<JestOutcome, 'capture' | 'captureProblem'> {
+  const log = existsSync(`${file}.log`) ? readFileSync(`${file}.log`, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
+  if (!existsSync(file) || statSync(file).size < PCAP_HEADER_BYTES) return { captureProblem: `tcpdump recorded nothing${log ? `: ${log}` : ''}` };
+  if (statSync(file).size > MAX_CAPTURE_BYTES) return { captureProblem: `the capture is over ${MAX_CAPTURE_BYTES >> 20} MB, left out` };
+  return { capture: readFileSync(file) };
+}
+
 export async function runSubmission(run: JestRun): Promise<JestOutcome> {
   const started = Date.now();
   const resultsDir = runTempFolder('grade-results-');
   const resultsFile = path.join(resultsDir, 'exercises.json');
   const marker = randomUUID();
-  const { command, args } = (run.isolation ?? detectIsolation()).wrap(process.execPath, jestArgs(run));
+  const pcapFile = path.join(resultsDir, 'wire.pcap');
+  const jest = run.capture ? withCapture(pcapFile, process.execPath, jestArgs(run)) : { command: process.execPath, args: jestArgs(run) };
+  const { command, args } = (run.isolation ?? detectIsolation()).wrap(jest.command, jest.args);
   const log = new BoundedOutput(32 * 1024, 32 * 1024);
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
@@ -90,6 +110,7 @@ export async function runSubmission(run: JestRun): Promise<JestOutcome> {
       [EXERCISES_ENV]: (run.exercises ?? []).join(','),
       ...(run.workers === 1 ? { [CHECKS_AT_ONCE_ENV]: String(ENTRY_CHECKS_AT_ONCE) } : {}),
       [RESULTS_FILE_ENV]: resultsFile,
+      [TIMELINE_DIR_ENV]: path.join(resultsDir, 'timelines'),
       [RUN_MARKER]: marker,
       ...(run.buildCache ? { [BUILD_CACHE_ENV]: run.buildCache } : {}),
       CI: 'true',
@@ -139,6 +160,7 @@ export async function runSubmission(run: JestRun): Promise<JestOutcome> {
   });
 
   const exercises = readResults(resultsFile);
+  const captured = run.capture ? readCapture(pcapFile) : {};
   rmSync(resultsDir, { recursive: true, force: true });
   const text = log.toString();
   const error =
@@ -148,5 +170,5 @@ export async function runSubmission(run: JestRun): Promise<JestOutcome> {
       : exercises
         ? undefined
         : `the grader ended (${exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`}) without results; its last output:\n${text.split('\n').slice(-20).join('\n')}`);
-  return { exercises: exercises ?? [], error, log: text, durationMs: Date.now() - started };
+  return { exercises: exercises ?? [], error, log: text, durationMs: Date.now() - started, ...captured };
 }

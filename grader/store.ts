@@ -1,9 +1,9 @@
 /**
  * The output folder. Per submission (written as soon as it is graded, fingerprint last, so an
  * interrupted write is graded again next time):
- *   submissions/NAME/result.json, feedback.md, junit.xml, grader.log, fingerprint.json
+ *   submissions/NAME/result.json, feedback.md, feedback.html, junit.xml, grader.log, fingerprint.json
  *   gradescope/NAME/results.json, prairielearn/NAME/results.json
- * The reports among them (feedback.md, junit.xml, the results.json files) are made again from result.json
+ * The reports among them (feedback.md and .html, junit.xml, the results.json files) are made again from result.json
  * whenever a run keeps a stored result. For all of them (written at the end of a run): grades.json,
  * grades.csv, class-summary.md, report.html (with the similarity analysis of similarity.json, when --similarity made one).
  * grading-table.json keeps the checks read from the specs, for runs with the same specs and options.
@@ -15,6 +15,7 @@ import type { Fingerprint } from './fingerprint';
 import { classSummaryMarkdown } from './report/class-summary';
 import { gradesCsv } from './report/csv';
 import { feedbackMarkdown } from './report/feedback';
+import { feedbackHtml } from './report/feedback-html';
 import { gradescopeJson } from './report/gradescope';
 import { reportHtml } from './report/html';
 import { gradesJson } from './report/json';
@@ -27,6 +28,8 @@ export interface Stored {
   result: SubmissionResult;
   fingerprint?: Fingerprint;
   log?: string;
+  /** grade --capture's pcap files, by their path in the submission's folder (capture.ts). */
+  captures?: { file: string; bytes: Buffer }[];
 }
 
 export function writeAtomically(file: string, content: string): void {
@@ -66,10 +69,16 @@ export class OutputDir {
     return { result, fingerprint: readJson<Fingerprint>(path.join(dir, 'fingerprint.json')), log };
   }
 
-  saveSubmission({ result, fingerprint, log }: Stored): void {
+  saveSubmission({ result, fingerprint, log, captures = [] }: Stored): void {
     const dir = this.submissionDir(result.name);
     // Until the new fingerprint is written, the stored result counts as stale.
     rmSync(path.join(dir, 'fingerprint.json'), { force: true });
+    // An earlier grading's captures belong to its result, not this one.
+    rmSync(path.join(dir, 'captures'), { recursive: true, force: true });
+    for (const capture of captures) {
+      mkdirSync(path.dirname(path.join(dir, capture.file)), { recursive: true });
+      writeFileSync(path.join(dir, capture.file), capture.bytes);
+    }
     writeAtomically(path.join(dir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     this.render(result);
     if (log !== undefined) writeAtomically(path.join(dir, 'grader.log'), log);
@@ -80,6 +89,7 @@ export class OutputDir {
   render(result: SubmissionResult): void {
     const dir = this.submissionDir(result.name);
     writeAtomically(path.join(dir, 'feedback.md'), feedbackMarkdown(result));
+    writeAtomically(path.join(dir, 'feedback.html'), feedbackHtml(result));
     writeAtomically(path.join(dir, 'junit.xml'), junitXml(result));
     writeAtomically(path.join(this.root, 'gradescope', result.name, 'results.json'), gradescopeJson(result));
     writeAtomically(path.join(this.root, 'prairielearn', result.name, 'results.json'), prairielearnJson(result));

@@ -1,5 +1,5 @@
 import { asciiUpper } from './harness/data';
-import { exercise, type CheckRun, type RunResult } from './harness/exercise';
+import { exercise, sharedObservation, type CheckRun, type RunResult } from './harness/exercise';
 import { fail, showBytes } from './harness/expect';
 import { LOCALHOST_ADDRESSES, UdpTestServer, type Heard, type UdpServerScript } from './harness/peers';
 
@@ -84,8 +84,7 @@ exercise('udp-client', ({ check }) => {
   });
 
   // One observation of a client whose server never answers, judged by three checks below.
-  let noAnswer: Promise<Exchange> | undefined;
-  const observeNoAnswer = (t: CheckRun) => (t.alone ? exchange(t, { dropFirst: Infinity }) : (noAnswer ??= exchange(t, { dropFirst: Infinity })));
+  const observeNoAnswer = sharedObservation((t: CheckRun) => exchange(t, { dropFirst: Infinity }));
   const judgeNoAnswer = async (t: CheckRun) => {
     const e = await observeNoAnswer(t);
     if (!t.launched.includes(e.result.program)) t.launched.push(e.result.program); // so failures show its output

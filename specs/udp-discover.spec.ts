@@ -1,4 +1,4 @@
-import { exercise, type CheckRun, type RunResult } from './harness/exercise';
+import { exercise, sharedObservation, type CheckRun, type RunResult } from './harness/exercise';
 import { fail, showBytes } from './harness/expect';
 import { GraderError } from './harness/grader-error';
 import { BROADCAST_ADDRESS, BroadcastLab, broadcastSupport, type LabLog, type Responder, type Scenario } from './harness/broadcast-lab';
@@ -94,14 +94,12 @@ function replySeconds(d: Discovery, index: number): number | undefined {
 
 exercise('udp-discover', ({ check }) => {
   // One run against three responders and a decoy, judged by the four checks below.
-  let three: Promise<Discovery> | undefined;
-  const observeThree = (t: CheckRun) => {
-    const run = t.alone ? discover(t, THREE, DECOY) : (three ??= discover(t, THREE, DECOY));
-    return run.then((d) => {
+  const discoverThree = sharedObservation((t: CheckRun) => discover(t, THREE, DECOY));
+  const observeThree = (t: CheckRun) =>
+    discoverThree(t).then((d) => {
       if (!t.launched.includes(d.result.program)) t.launched.push(d.result.program); // so failures show its output
       return d;
     });
-  };
 
   check({ id: 'broadcasts', points: 2, title: 'sends MESSAGE once, as a broadcast to BROADCAST_ADDRESS:PORT', skip }, async (t) => {
     const d = await observeThree(t);

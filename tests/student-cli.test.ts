@@ -9,6 +9,7 @@ describe('npm test arguments', () => {
     expect(parseTestArgs(['udp-client', '--summary', 'x.md', '--verbose', 'tcp-client'], known)).toEqual({
       exercises: ['udp-client', 'tcp-client'],
       summaryFile: 'x.md',
+      traced: [],
       jestArgs: ['--verbose'],
     });
     expect(parseTestArgs(['--summary=out/s.md', '--exercise', 'udp-client,tcp-client'], known)).toMatchObject({
@@ -21,6 +22,7 @@ describe('npm test arguments', () => {
     expect(parseTestArgs(['-t', 'ipv6', 'udp-client', '--maxWorkers', '2'], known)).toEqual({
       exercises: ['udp-client'],
       summaryFile: undefined,
+      traced: [],
       jestArgs: ['-t', 'ipv6', '--maxWorkers', '2'],
     });
   });
@@ -28,6 +30,19 @@ describe('npm test arguments', () => {
   test('a mistyped exercise is reported with the list of exercises', () => {
     expect(() => parseTestArgs(['udp-clinet'], known)).toThrow('no exercise called "udp-clinet". The exercises are: tcp-client, udp-client, udp-upper-server');
     expect(() => parseTestArgs(['--summary'], known)).toThrow(/needs a file name/);
+  });
+
+  test('--trace ID selects the exercise and asks for its timeline', () => {
+    expect(parseTestArgs(['--trace', 'udp-client', 'tcp-client'], known)).toMatchObject({
+      exercises: ['udp-client', 'tcp-client'],
+      traced: ['udp-client'],
+    });
+    expect(parseTestArgs(['--trace=tcp-client,udp-client'], known)).toMatchObject({
+      exercises: ['tcp-client', 'udp-client'],
+      traced: ['tcp-client', 'udp-client'],
+    });
+    expect(() => parseTestArgs(['--trace'], known)).toThrow(/--trace needs an exercise/);
+    expect(() => parseTestArgs(['--trace', 'udp-clinet'], known)).toThrow(/no exercise called "udp-clinet"/);
   });
 
   test('paths and patterns still reach jest', () => {

@@ -1,5 +1,5 @@
 /**
- * `npm test -- [EXERCISE...] [--summary FILE] [jest options]`: takes out our own arguments and
+ * `npm test -- [EXERCISE...] [--trace EXERCISE] [--summary FILE] [jest options]`: takes out our own arguments and
  * leaves jest's untouched. jest rejects flags it does not know, so ours never reach it.
  */
 import { yargsOptions } from 'jest-cli';
@@ -8,6 +8,8 @@ import { looksLikeExerciseId, parseExerciseIds } from './exercises';
 export interface TestArgs {
   exercises: string[];
   summaryFile?: string;
+  /** Exercises whose every check's timeline is printed (they are among `exercises` too). */
+  traced: string[];
   jestArgs: string[];
 }
 
@@ -24,6 +26,7 @@ export function parseTestArgs(argv: string[], known?: string[]): TestArgs {
   const words: string[] = [];
   const jestArgs: string[] = [];
   let summaryFile: string | undefined;
+  const traced: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--summary' || arg.startsWith('--summary=')) {
@@ -33,6 +36,11 @@ export function parseTestArgs(argv: string[], known?: string[]): TestArgs {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
       if (!value) throw new Error('--exercise needs an exercise ID');
       words.push(value);
+    } else if (arg === '--trace' || arg.startsWith('--trace=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i];
+      if (!value || value.startsWith('-')) throw new Error('--trace needs an exercise ID: npm test -- --trace udp-client');
+      words.push(value);
+      traced.push(value);
     } else if (TAKES_VALUE.has(arg)) {
       jestArgs.push(arg, ...argv.slice(i + 1, i + 2));
       i += 1;
@@ -42,5 +50,5 @@ export function parseTestArgs(argv: string[], known?: string[]): TestArgs {
       jestArgs.push(arg);
     }
   }
-  return { exercises: parseExerciseIds(words, known), summaryFile, jestArgs };
+  return { exercises: parseExerciseIds(words, known), summaryFile, traced: parseExerciseIds(traced, known), jestArgs };
 }

@@ -4,7 +4,8 @@
  * titles and messages never appear, so feedback cannot leak what they test.
  */
 import type { CheckResult, ExerciseResult, SubmissionResult } from '../../specs/harness/results';
-import { notRunSummary, studentMessage, studentText } from './student-view';
+import { notRunSummary, studentCapture, studentMessage, studentText, studentTimeline } from './student-view';
+import { timelineMarkdown } from './timeline';
 
 const points = (n: number) => `${n} pt${n === 1 ? '' : 's'}`;
 
@@ -32,10 +33,14 @@ function visibleCheck(check: CheckResult): string {
   const line = `- ${MARK[check.status]} ${escapeMarkdown(check.title)} — ${check.points}/${points(check.maxPoints)}${check.status === 'passed' ? '' : ` (${check.status})`}`;
   const message = studentMessage(check);
   if (!message || check.status === 'passed') return line;
-  return `${line}\n\n${codeBlock(message).replace(/^/gm, '  ')}\n`;
+  const timeline = studentTimeline(check);
+  const wire = timeline ? `\n  What happened on the wire:\n\n${timelineMarkdown(timeline).replace(/^/gm, '  ')}\n` : '';
+  const capture = studentCapture(check);
+  const packets = capture ? `\n  Packets, for Wireshark: [${capture.file}](${capture.file.split('/').map(encodeURIComponent).join('/')}) (${capture.words})\n` : '';
+  return `${line}\n\n${codeBlock(message).replace(/^/gm, '  ')}\n${wire}${packets}`;
 }
 
-function hiddenSummary(hidden: CheckResult[]): string {
+export function hiddenSummary(hidden: CheckResult[]): string {
   if (hidden.length === 0) return '';
   const earned = hidden.reduce((s, c) => s + c.points, 0);
   const max = hidden.reduce((s, c) => s + c.maxPoints, 0);

@@ -5,6 +5,8 @@
  */
 import type { CheckResult, SubmissionResult } from '../../specs/harness/results';
 import { gradedExercises, type ExerciseSummary } from './json';
+import { timelineSvg } from './timeline';
+import { captureWords } from './student-view';
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
@@ -124,7 +126,7 @@ function submissionTable(results: SubmissionResult[], exercises: ExerciseSummary
       return `<td class="num ${e.attempted ? band(e.score, e.max) : 'none'}">${e.attempted ? e.score : '–'}</td>`;
     });
     const name = encodeURIComponent(r.name);
-    return `<tr><td class="name"><a href="#sub-${i}">${escapeHtml(r.name)}</a>${r.error ? ' <span class="tag bad">error</span>' : ''}</td><td class="num ${band(r.score, r.max, r.error)}"><b>${fmt(r.score)}</b></td><td><a href="submissions/${name}/feedback.md">feedback.md</a></td>${cells.join('')}</tr>`;
+    return `<tr><td class="name"><a href="#sub-${i}">${escapeHtml(r.name)}</a>${r.error ? ' <span class="tag bad">error</span>' : ''}</td><td class="num ${band(r.score, r.max, r.error)}"><b>${fmt(r.score)}</b></td><td><a href="submissions/${name}/feedback.md">feedback.md</a> <a href="submissions/${name}/feedback.html">.html</a></td>${cells.join('')}</tr>`;
   });
   return `<div class="scroll"><table class="grid"><thead>${head}</thead><tbody>${rows.join('\n')}</tbody></table></div><p><small>– not attempted. Scores in points; the details below include hidden checks (feedback.md does not).</small></p>`;
 }
@@ -133,7 +135,29 @@ function exerciseList(ids: string[]): string {
   return ids.map((id) => `<b>${escapeHtml(id)}</b>`).join(', ');
 }
 
-function submissionDetails(result: SubmissionResult, index: number): string {
+/**
+ * The exchange diagrams report.html holds inline, in bytes: past this the page would be slow to
+ * open, and the rest are in each submission's feedback.html.
+ */
+const TIMELINES_BUDGET = 16 * 1024 * 1024;
+
+/** A failing check's exchange, inline while the page's budget lasts. */
+function exchange(check: CheckResult, name: string, budget: { left: number }): string {
+  const packets = check.capture && check.status === 'failed'
+    ? `<p><small>Packets, for Wireshark: <a href="submissions/${encodeURIComponent(name)}/${check.capture.file.split('/').map(encodeURIComponent).join('/')}">${escapeHtml(check.capture.file)}</a> (${escapeHtml(captureWords(check.capture))})</small></p>`
+    : '';
+  return drawing(check, name, budget) + packets;
+}
+
+function drawing(check: CheckResult, name: string, budget: { left: number }): string {
+  if (!check.timeline || check.status !== 'failed') return '';
+  const svg = timelineSvg(check.timeline);
+  if (svg.length > budget.left) return `<p><small>The exchange is drawn in <a href="submissions/${encodeURIComponent(name)}/feedback.html">feedback.html</a>.</small></p>`;
+  budget.left -= svg.length;
+  return `<div class="wire">${svg}</div>`;
+}
+
+function submissionDetails(result: SubmissionResult, index: number, budget: { left: number }): string {
   const parts = [`<section id="sub-${index}"><h3>${escapeHtml(result.name)} <span class="score ${band(result.score, result.max, result.error)}">${fmt(result.score)}/${result.max}</span></h3>`];
   if (result.error) parts.push(`<p class="bad">Could not be graded completely:</p><pre>${escapeHtml(result.error)}</pre>`);
   const passing = result.exercises.filter((e) => e.attempted && !e.reason && e.score === e.max);
@@ -145,7 +169,7 @@ function submissionDetails(result: SubmissionResult, index: number): string {
     parts.push(`<h4>${escapeHtml(e.id)} <span class="score ${band(e.score, e.max)}">${e.score}/${e.max}</span> <small>${failing.length} of ${e.checks.length} checks not passed</small></h4>`);
     if (e.reason && !result.error) parts.push(`<pre>${escapeHtml(e.reason)}</pre>`);
     for (const c of failing) {
-      parts.push(`<details><summary>✗ ${escapeHtml(c.title)} <code>${escapeHtml(c.id)}</code> <small>${c.status}, ${c.maxPoints} pt${c.maxPoints === 1 ? '' : 's'}${c.hidden ? ', hidden' : ''}</small></summary><pre>${escapeHtml(c.message ?? e.reason ?? c.status)}</pre></details>`);
+      parts.push(`<details><summary>✗ ${escapeHtml(c.title)} <code>${escapeHtml(c.id)}</code> <small>${c.status}, ${c.maxPoints} pt${c.maxPoints === 1 ? '' : 's'}${c.hidden ? ', hidden' : ''}</small></summary><pre>${escapeHtml(c.message ?? e.reason ?? c.status)}</pre>${exchange(c, result.name, budget)}</details>`);
     }
   }
   parts.push('<p><a href="#top">back to the table</a></p></section>');
@@ -166,7 +190,7 @@ td.full,.score.full{color:#1e7a3d}td.part,.score.part{color:#9a6700}td.zero,.sco
 .tag{font-size:11px;border:1px solid currentColor;border-radius:3px;padding:0 4px;color:#6b7280}.tag.bad{color:#b42318}
 pre{background:#f6f7f9;border:1px solid #e3e6ec;border-radius:4px;padding:8px;overflow-x:auto;white-space:pre-wrap;word-break:break-word;font-size:12px;max-height:360px;overflow-y:auto}
 table.side{table-layout:fixed;width:100%}table.side td{width:50%}.ln{color:#8a90a0;user-select:none}
-details{margin:2px 0 2px 12px}summary{cursor:pointer}code{font-size:12px;color:#4a5161}small{color:#6b7280;font-weight:normal}
+.wire{overflow-x:auto;margin:4px 0 8px}details{margin:2px 0 2px 12px}summary{cursor:pointer}code{font-size:12px;color:#4a5161}small{color:#6b7280;font-weight:normal}
 `;
 
 /** `sections`: more of the page, after the rest (the similarity analysis, when it was run). */
@@ -178,6 +202,7 @@ export function reportHtml(results: SubmissionResult[], sections: string[] = [])
   const max = Math.max(0, ...results.map((r) => r.max));
   const errors = results.filter((r) => r.error).length;
   const last = results.map((r) => r.gradedAt).sort().at(-1) ?? '';
+  const budget = { left: TIMELINES_BUDGET };
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Grades: ${results.length} submissions</title><style>${REPORT_STYLE}</style></head>
@@ -193,7 +218,7 @@ ${hardestChecks(results)}
 <h2>Submissions</h2>
 ${submissionTable(results, exercises)}
 <h2>What failed, per submission</h2>
-${results.map(submissionDetails).join('\n')}
+${results.map((result, i) => submissionDetails(result, i, budget)).join('\n')}
 ${sections.join('\n')}
 </body></html>
 `;

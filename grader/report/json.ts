@@ -28,7 +28,12 @@ export function gradedExercises(results: SubmissionResult[]): ExerciseSummary[] 
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** The timelines stay in each submission's result.json: the class file would grow by kilobytes per failing check. */
+function withoutTimelines(result: SubmissionResult): SubmissionResult {
+  return { ...result, exercises: result.exercises.map((e) => ({ ...e, checks: e.checks.map(({ timeline: _timeline, ...check }) => check) })) };
+}
+
 export function gradesJson(results: SubmissionResult[]): string {
   const lastGradedAt = results.map((r) => r.gradedAt).sort().at(-1) ?? null;
-  return `${JSON.stringify({ schema: GRADES_SCHEMA, lastGradedAt, exercises: gradedExercises(results), submissions: results }, null, 2)}\n`;
+  return `${JSON.stringify({ schema: GRADES_SCHEMA, lastGradedAt, exercises: gradedExercises(results), submissions: results.map(withoutTimelines) }, null, 2)}\n`;
 }

@@ -12,7 +12,9 @@ import path from 'node:path';
 import { DefaultReporter, SummaryReporter, VerboseReporter, type Reporter } from '@jest/reporters';
 import type { AggregatedResult, Test, TestResult } from '@jest/test-result';
 import { formatResultsErrors } from 'jest-message-util';
-import { notRunSummary, studentMessage, studentView } from './student-view';
+import { notRunSummary, studentMessage, studentTimeline, studentView } from './student-view';
+import { timelineText } from './timeline';
+import { traced } from '../../specs/harness/timeline-store';
 import { formatPoints, summaryMarkdown } from './summary';
 import { graderErrorMessage, graderErrorNotice, isStudentFailure } from '../../specs/harness/grader-error';
 import { exerciseResults, stripAnsi, totals, type ExerciseResult } from '../../specs/harness/results';
@@ -57,6 +59,21 @@ export function formatScores(exercises: ExerciseResult[]): string {
   const total = totals(exercises);
   lines.push(bold(`  ${'Total'.padEnd(width)}  ${formatPoints(total.score).padStart(4)}/${formatPoints(total.max).padStart(3)}`));
   return lines.join('\n');
+}
+
+/**
+ * `npm test -- --trace ID`: every visible check of the traced exercises, its exchange as text.
+ * Hidden checks never run in a student's npm test; were they on, they would not be shown.
+ */
+export function formatTraces(exercises: ExerciseResult[]): string {
+  const out: string[] = [];
+  for (const exercise of exercises.filter((e) => traced(e.id))) {
+    for (const check of exercise.checks.filter((c) => !c.hidden && c.timeline)) {
+      const mark = check.status === 'passed' ? green('✓') : red('✗');
+      out.push(bold(`${mark} ${exercise.id}: ${check.title} [${check.id}]`), timelineText(check.timeline!), '');
+    }
+  }
+  return out.length ? [bold('What each check did on the wire'), '', ...out].join('\n').trimEnd() : '';
 }
 
 export function writeSummaryFile(file: string, exercises: ExerciseResult[]): void {
@@ -132,7 +149,11 @@ export default class ScoreReporter implements Hooks {
   private report(results: AggregatedResult): void {
     const exercises = exerciseResults(results);
     if (exercises.length === 0) return;
+    const traces = formatTraces(exercises);
+    if (traces) process.stdout.write(`\n${traces}\n`);
     process.stdout.write(`\n${formatScores(exercises)}\n`);
+    const untraced = exercises.filter((e) => !traced(e.id) && e.checks.some((c) => studentTimeline(c)));
+    if (untraced.length) process.stdout.write(dim(`What a failing check did on the wire: npm test -- --trace ${untraced[0].id}\n`));
     const file = process.env.GRADER_SUMMARY_FILE;
     if (file) {
       writeSummaryFile(file, exercises);

@@ -5,6 +5,7 @@
  */
 import { graderErrorNotice, studentSafe } from '../../specs/harness/grader-error';
 import type { CheckResult, ExerciseResult } from '../../specs/harness/results';
+import type { TimelineRecord } from '../../specs/harness/timeline';
 
 export type Outcome = 'passed' | 'failed' | 'not attempted' | 'no checks';
 
@@ -54,6 +55,22 @@ export function studentMessage(check: CheckResult): string | undefined {
 /** A reason or error text of the grader's (why an exercise or submission could not be graded) without stack frames or the grader's paths. */
 export function studentText(text: string): string {
   return studentSafe(text);
+}
+
+/** A check's timeline as a student may see it: a visible check's that failed (a hidden one's would show what it tests). */
+export function studentTimeline(check: CheckResult): TimelineRecord | undefined {
+  return !check.hidden && check.status === 'failed' ? check.timeline : undefined;
+}
+
+/** A visible failed check's packet capture, as the student may see it, with the words of its link. */
+export function studentCapture(check: CheckResult): { file: string; words: string } | undefined {
+  const capture = !check.hidden && check.status === 'failed' ? check.capture : undefined;
+  return capture && { file: capture.file, words: captureWords(capture) };
+}
+
+/** "12 packets", and how many were left out past the file's size. */
+export function captureWords(capture: NonNullable<CheckResult['capture']>): string {
+  return capture.cut ? `the first ${plural(capture.packets, 'packet')}; ${capture.cut} more left out, past the file's size` : plural(capture.packets, 'packet');
 }
 
 export function plural(count: number, word: string, pluralWord = `${word}s`): string {

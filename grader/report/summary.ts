@@ -5,7 +5,8 @@
  */
 import type { CheckResult, ExerciseResult, SubmissionResult } from '../../specs/harness/results';
 import { codeBlock } from './feedback';
-import { describeFailures, hintOf, notRunSummary, plural, studentMessage, studentView, type StudentView } from './student-view';
+import { describeFailures, hintOf, notRunSummary, plural, studentMessage, studentTimeline, studentView, type StudentView } from './student-view';
+import { timelineMarkdown } from './timeline';
 
 export interface SummaryOptions {
   /** Heading; default "Autograder". */
@@ -72,7 +73,9 @@ function failingCheck(check: CheckResult): string[] {
   const heading = `**✗ ${escapeInline(check.title)}** (\`${check.id}\`, ${plural(check.maxPoints, 'point')})`;
   const message = studentMessage(check) ?? (check.status === 'error' ? 'The check could not run.' : 'No message.');
   const hint = hintOf(message);
-  return [...messageBlock(hint ? `${heading}<br>💡 ${escapeInline(hint)}` : heading, message), ''];
+  const timeline = studentTimeline(check);
+  const wire = timeline ? ['', '<details><summary>What happened on the wire</summary>', '', timelineMarkdown(timeline), '', '</details>'] : [];
+  return [...messageBlock(hint ? `${heading}<br>💡 ${escapeInline(hint)}` : heading, message), ...wire, ''];
 }
 
 /** A short message right under its heading; a long one folded, its first line as the fold's title. */

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { onCleanup } from './cleanup';
 import { fairTimeout } from './fair-timer';
 import { socketTableRows } from './proc-files';
+import { bytesOf, currentTimeline } from './timeline';
 
 export interface Endpoint {
   host: string;
@@ -34,20 +35,29 @@ export class TcpConnection {
   private waiters = new Set<() => void>();
   /** When the peer closed or reset the connection (Date.now()), if it did. */
   hungUpAt: number | undefined;
+  private readonly timeline = currentTimeline();
+  /** This connection in the timeline: the grader's port, or the Unix socket's path. */
+  private readonly via: string;
 
-  private constructor(readonly socket: net.Socket) {
+  private constructor(readonly socket: net.Socket, where: string) {
     onCleanup(() => socket.destroy());
+    const unix = socket.localPort === undefined;
+    this.via = unix ? `Unix ${where}` : `TCP :${socket.localPort}`;
+    this.timeline?.add({ kind: 'connect', from: 'grader', to: 'program', via: unix ? `Unix ${where}` : `TCP ${socket.localAddress}:${socket.localPort} → ${where}`, text: 'connected' });
     socket.on('data', (chunk: Buffer) => {
+      this.timeline?.add({ kind: 'receive', from: 'program', to: 'grader', via: this.via, ...bytesOf(chunk) });
       this.chunks.push(chunk);
       this.size += chunk.length;
       this.wake();
     });
     socket.on('end', () => {
+      this.timeline?.add({ kind: 'eof', from: 'program', to: 'grader', via: this.via, text: 'closed its side (EOF)' });
       this.ended = true;
       this.hungUpAt ??= Date.now();
       this.wake();
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
+      this.timeline?.add({ kind: 'reset', from: 'program', to: 'grader', via: this.via, text: error.code === 'ECONNRESET' ? 'reset the connection (RST)' : `connection failed: ${error.code ?? error.message}` });
       this.error = error.code ?? error.message;
       this.hungUpAt ??= Date.now();
       this.wake();
@@ -78,17 +88,21 @@ export class TcpConnection {
     return new Promise((resolve, reject) => {
       const socket = net.connect(target as net.NetConnectOpts);
       const where = 'path' in target ? target.path : `${target.host}:${target.port}`;
+      const timeline = currentTimeline();
+      const via = 'path' in target ? `Unix ${where}` : `TCP → ${where}`;
       const cancel = fairTimeout(() => {
         socket.destroy();
+        timeline?.add({ kind: 'connect', from: 'grader', to: 'program', via, text: `no answer within ${timeoutMs} ms` });
         reject(new Error(`could not connect to ${where} within ${timeoutMs} ms`));
       }, timeoutMs);
       socket.once('connect', () => {
         cancel();
         socket.removeAllListeners('error');
-        resolve(new TcpConnection(socket));
+        resolve(new TcpConnection(socket, where));
       });
       socket.once('error', (error: NodeJS.ErrnoException) => {
         cancel();
+        timeline?.add({ kind: 'connect', from: 'grader', to: 'program', via, text: `failed: ${error.code ?? error.message}` });
         reject(new Error(`could not connect to ${where}: ${error.code ?? error.message}`));
       });
     });
@@ -103,17 +117,20 @@ export class TcpConnection {
   write(data: Buffer | string): Promise<void> {
     return new Promise((resolve) => {
       if (this.socket.destroyed) return resolve();
+      this.timeline?.add({ kind: 'send', from: 'grader', to: 'program', via: this.via, ...bytesOf(data) });
       this.socket.write(data, () => resolve());
     });
   }
 
   /** Half-close: shutdown(SHUT_WR). The server sees EOF; we can still read. */
   end(): void {
+    this.timeline?.add({ kind: 'eof', from: 'grader', to: 'program', via: this.via, text: 'closed its sending side (shutdown: EOF)' });
     this.socket.end();
   }
 
   /** Abort with a TCP RST instead of a clean close. */
   reset(): void {
+    this.timeline?.add({ kind: 'reset', from: 'grader', to: 'program', via: this.via, text: 'aborted the connection (RST)' });
     // Node cannot reset a socket whose sending side is already shut down (EINVAL, and the handle
     // stays open, keeping jest's worker alive): close it instead.
     if (this.ended || this.socket.writableEnded) {
@@ -124,6 +141,7 @@ export class TcpConnection {
   }
 
   close(): void {
+    if (!this.socket.destroyed) this.timeline?.add({ kind: 'close', from: 'grader', to: 'program', via: this.via, text: 'closed the connection' });
     this.socket.destroy();
   }
 
@@ -133,6 +151,7 @@ export class TcpConnection {
     return new Promise((resolve) => {
       const finish = (timedOut: boolean) => {
         cancel();
+        if (timedOut) this.timeline?.add({ kind: 'wait', from: 'grader', via: this.via, text: `waited ${seconds(timeoutMs)}: no more came (${this.data.length} bytes so far)` });
         this.waiters.delete(check);
         resolve({ data: this.data, ended: this.ended, error: this.error, timedOut, ms: Date.now() - started });
       };
@@ -166,10 +185,12 @@ export interface Datagram {
 export class UdpSocket {
   private queue: Datagram[] = [];
   private waiter: (() => void) | undefined;
+  private readonly timeline = currentTimeline();
 
   private constructor(readonly socket: dgram.Socket) {
     onCleanup(() => this.close());
     socket.on('message', (data, rinfo) => {
+      this.timeline?.add({ kind: 'receive', from: 'program', to: 'grader', via: `UDP ${endpoint(rinfo.address, rinfo.port)} → :${this.ownPort()}`, ...bytesOf(data) });
       this.queue.push({ data, from: { host: rinfo.address, port: rinfo.port } });
       this.waiter?.();
     });
@@ -192,7 +213,16 @@ export class UdpSocket {
     return { host: address, port };
   }
 
+  private ownPort(): number | string {
+    try {
+      return this.socket.address().port;
+    } catch {
+      return '?'; // closed
+    }
+  }
+
   send(data: Buffer | string, to: Endpoint): Promise<void> {
+    this.timeline?.add({ kind: 'send', from: 'grader', to: 'program', via: `UDP :${this.ownPort()} → ${endpoint(to.host, to.port)}`, ...bytesOf(data) });
     return new Promise((resolve, reject) => this.socket.send(data, to.port, to.host, (error) => (error ? reject(error) : resolve())));
   }
 
@@ -200,7 +230,10 @@ export class UdpSocket {
   async receive(timeoutMs = 2000): Promise<Datagram | undefined> {
     if (this.queue.length === 0) {
       await new Promise<void>((resolve) => {
-        const cancel = fairTimeout(done, timeoutMs);
+        const cancel = fairTimeout(() => {
+          this.timeline?.add({ kind: 'wait', from: 'grader', via: `UDP :${this.ownPort()}`, text: `waited ${seconds(timeoutMs)}: no datagram came` });
+          done();
+        }, timeoutMs);
         function done() {
           cancel();
           resolve();
@@ -230,4 +263,13 @@ export async function udpRequest(to: Endpoint, data: Buffer, timeoutMs = 2000): 
   } finally {
     socket.close();
   }
+}
+
+/** "127.0.0.1:4000", "[::1]:4000". */
+export function endpoint(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }

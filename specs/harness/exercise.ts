@@ -14,10 +14,12 @@ import { CheckScheduler } from './check-scheduler';
 import { checksAtOnce } from './exercise-list';
 import { heldBackMs } from './fair-timer';
 import { GraderError } from './grader-error';
-import { launch, OWN_CLOCK_WALL_CAP, type ExitInfo, type Launched } from './launch';
+import { CHECK_OVER, launch, OWN_CLOCK_WALL_CAP, type ExitInfo, type Launched } from './launch';
 import { findProgram, targetDir, type FoundProgram, type Program } from './program';
 import { NotReadyError, waitForListener, describeListener } from './ready';
 import { runTempFolder } from './run-temp';
+import { currentTimeline, Timeline, withTimeline } from './timeline';
+import { saveTimeline, traced } from './timeline-store';
 import { checkTitle, LOAD_FAILURE_TITLE, notRunTitle, type CheckMeta } from './titles';
 
 export { type CheckMeta } from './titles';
@@ -129,13 +131,24 @@ export function exercise(id: string, define: (checks: { check: (meta: Check, bod
         }
         const timeoutMs = meta.timeoutMs ?? CHECK_TIME_LIMIT_MS;
         const title = unusable ? notRunTitle(meta, 'cannot start', unusable) : checkTitle(meta);
-        const attempt = (alone: boolean) => withCleanups(() => runCheck(new CheckRun(program, meta, alone), body, timeoutMs));
+        /** The last attempt's: the one whose outcome is the check's. */
+        let timeline: Timeline | undefined;
+        const attempt = (alone: boolean) => {
+          const own = (timeline = new Timeline());
+          return withTimeline(own, () => withCleanups(() => runCheck(new CheckRun(program, meta, alone), body, timeoutMs)));
+        };
         // The checks of an exercise are independent (each starts its own program on its own port): they
         // run side by side, and a failure that running side by side may have caused is confirmed alone.
         const work = async () => {
           if (unusable) throw new CheckFailure(unusable);
           await requiredPassed(meta, declared, outcomes);
-          return sideBySideThenAlone(gate, meta, attempt);
+          try {
+            await sideBySideThenAlone(gate, meta, attempt);
+            if (traced(id)) keepTimeline(id, meta.id, timeline);
+          } catch (error) {
+            if (error instanceof CheckFailure || traced(id)) keepTimeline(id, meta.id, timeline);
+            throw error;
+          }
         };
         const scheduled = scheduler.add(`${id} ${title}`, () => {
           const outcome = work();
@@ -158,6 +171,16 @@ function declare(declared: CheckMeta[], meta: CheckMeta): void {
     if (!declared.some((c) => c.id === required)) throw new Error(`the check "${meta.id}" requires "${required}", which is not a check declared before it`);
   }
   declared.push({ id: meta.id, title: meta.title, points: meta.points, hidden: Boolean(meta.hidden), ...(meta.requires?.length ? { requires: [...meta.requires] } : {}) });
+}
+
+/** The timeline goes with the result where a front end asked for it; failing to keep it changes no result. */
+function keepTimeline(exercise: string, check: string, timeline: Timeline | undefined): void {
+  if (!timeline || timeline.empty) return;
+  try {
+    saveTimeline(exercise, check, timeline.record());
+  } catch {
+    // a full or read-only folder: the feedback goes without the picture
+  }
 }
 
 /** How a check that was not run because a check it requires failed begins its message. */
@@ -283,6 +306,24 @@ function explain(error: unknown, run: CheckRun): Error {
   return new CheckFailure([message, ...programs].join('\n'));
 }
 
+/**
+ * One observation judged by several checks side by side (one run of a client, say): made once, by
+ * the first check that asks, and each check's timeline shows it. A check confirming a failure alone
+ * observes anew.
+ */
+export function sharedObservation<T>(observe: (t: CheckRun) => Promise<T>): (t: CheckRun) => Promise<T> {
+  let shared: { result: Promise<T>; timeline: Timeline | undefined } | undefined;
+  return (t) => {
+    if (t.alone) return observe(t);
+    if (shared) {
+      if (shared.timeline) currentTimeline()?.follow(shared.timeline);
+      return shared.result;
+    }
+    shared = { result: observe(t), timeline: currentTimeline() };
+    return shared.result;
+  };
+}
+
 export class CheckRun {
   readonly launched: Launched[] = [];
   /** Made when jest starts the check: its limit (meta.timeoutMs) counts from here. */
@@ -309,7 +350,7 @@ export class CheckRun {
       label: this.program.source,
     });
     this.launched.push(started);
-    onCleanup(() => started.kill());
+    onCleanup(() => started.kill(CHECK_OVER));
     return started;
   }
 

@@ -12,6 +12,7 @@ import { BoundedOutput, lastLines } from './output';
 import { findNamespaceInit, waitForNamespaceEnd } from './namespace-init';
 import { ProcessTree } from './process-tree';
 import { isJail, jail, MIB, type SandboxMode } from './sandbox';
+import { currentTimeline } from './timeline';
 
 /** Output (stdout and stderr together) past which a program is killed as a flood. */
 export const OUTPUT_LIMIT = 32 * MIB;
@@ -20,6 +21,8 @@ export const OUTPUT_LIMIT = 32 * MIB;
  * the machine (a program that gets less than a tenth of a CPU is not judged: that is a grading error).
  */
 export const OWN_CLOCK_WALL_CAP = 10;
+/** Why a program still running when its check ended was killed: the end of a server's check, not a fault. */
+export const CHECK_OVER = 'the check was over, so the grader stopped it';
 const OWN_CLOCK_SAMPLE_MS = 100;
 /** Killing a jail waits this long at most for the kernel to end every process in it (hundreds, on a busy machine). */
 const JAIL_END_LIMIT_MS = 30_000;
@@ -57,6 +60,7 @@ export class Launched {
   private printed = 0;
   /** Set when the grader kills the program while it runs. */
   private killed: { reason?: string; afterMs: number } | undefined;
+  private readonly timeline = currentTimeline();
 
   constructor(readonly options: LaunchOptions) {
     const jailed = jail({
@@ -75,6 +79,7 @@ export class Launched {
     });
     running.add(this);
     countStart(options.command);
+    this.timeline?.add({ kind: 'start', from: 'program', text: `started: ${this.commandLine}` });
     this.child.stdout!.on('data', (chunk: Buffer) => this.receive(chunk, this.stdout));
     this.child.stderr!.on('data', (chunk: Buffer) => this.receive(chunk, this.stderr));
     this.exited = new Promise((resolve) => {
@@ -87,6 +92,7 @@ export class Launched {
       // still holding the pipes keeps it from firing, which is why kill() takes the whole group.
       this.child.once('close', (code, signal) => {
         this.exit ??= isJail(this.sandbox) ? fromJailStatus(code, signal) : { code, signal };
+        this.timeline?.add({ kind: this.killed?.reason === CHECK_OVER ? 'stopped' : 'exit', from: 'program', text: this.describeExit() });
         resolve(this.exit);
       });
     });

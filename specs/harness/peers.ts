@@ -9,9 +9,10 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { onCleanup } from './cleanup';
-import type { Endpoint } from './clients';
+import { endpoint, type Endpoint } from './clients';
 import { fairTimeout, heldBackMs } from './fair-timer';
 import { describeListener } from './ready';
+import { bytesOf, currentTimeline } from './timeline';
 
 /** The hosts a client given `localhost` may resolve to. */
 export const LOCALHOST_ADDRESSES = ['127.0.0.1', '::1'];
@@ -91,6 +92,7 @@ export class UdpTestServer {
   readonly heard: Heard[] = [];
   private readonly markers = new Set<string>();
   private answered = 0;
+  private readonly timeline = currentTimeline();
 
   private constructor(
     readonly host: string,
@@ -99,6 +101,7 @@ export class UdpTestServer {
     private readonly script: UdpServerScript,
   ) {
     for (const socket of sockets) socket.on('message', (data, rinfo) => this.onDatagram(socket, data, { host: rinfo.address, port: rinfo.port }));
+    this.timeline?.add({ kind: 'listen', from: 'grader', text: `listening on ${this.where}` });
   }
 
   static async start(script: UdpServerScript, hosts: string[] = ['127.0.0.1']): Promise<UdpTestServer> {
@@ -137,6 +140,7 @@ export class UdpTestServer {
   private onDatagram(socket: dgram.Socket, data: Buffer, from: Endpoint): void {
     const text = data.toString('latin1');
     if (this.markers.delete(text)) return;
+    this.timeline?.add({ kind: 'receive', from: 'program', to: 'grader', via: `UDP ${endpoint(from.host, from.port)} → :${this.port}`, ...bytesOf(data) });
     this.heard.push({ data, from, at: now(), held: heldBackMs() });
     const { dropFirst = 0, reply, decoy, decoyLeadMs = 300 } = this.script;
     if (this.heard.length <= dropFirst || !reply) return;
@@ -144,16 +148,22 @@ export class UdpTestServer {
     if (decoy && this.answered++ === 0) {
       this.sendDecoy(socket, decoy, from)
         .then(() => pause(decoyLeadMs))
-        .then(() => socket.send(answer, from.port, from.host, () => undefined))
+        .then(() => this.answer(socket, answer, from))
         .catch(() => undefined); // closed meanwhile: the check is over
       return;
     }
-    socket.send(answer, from.port, from.host, () => undefined);
+    this.answer(socket, answer, from);
+  }
+
+  private answer(socket: dgram.Socket, answer: Buffer, to: Endpoint): void {
+    this.timeline?.add({ kind: 'send', from: 'grader', to: 'program', via: `UDP :${this.port} → ${endpoint(to.host, to.port)}`, ...bytesOf(answer) });
+    socket.send(answer, to.port, to.host, () => undefined);
   }
 
   private async sendDecoy(socket: dgram.Socket, decoy: Buffer, to: Endpoint): Promise<void> {
     const other = await bindUdp(socket.address().address, 0);
     onCleanup(() => closeUdp(other));
+    this.timeline?.add({ kind: 'send', from: 'grader', to: 'program', via: `UDP :${other.address().port} → ${endpoint(to.host, to.port)}`, text: 'a decoy from another port', ...bytesOf(decoy) });
     await new Promise<void>((resolve) => other.send(decoy, to.port, to.host, () => resolve()));
   }
 }
@@ -167,17 +177,26 @@ export class AcceptedClient {
   ended = false;
   closed = false;
   private waiters = new Set<() => void>();
+  private readonly via: string;
 
-  constructor(readonly socket: net.Socket) {
+  constructor(
+    readonly socket: net.Socket,
+    private readonly timeline = currentTimeline(),
+  ) {
+    this.via = `TCP :${socket.remotePort}`;
+    timeline?.add({ kind: 'accept', from: 'program', to: 'grader', via: `TCP ${endpoint(socket.remoteAddress ?? '?', socket.remotePort ?? 0)} → :${socket.localPort}`, text: 'connected' });
     socket.on('data', (chunk: Buffer) => {
+      timeline?.add({ kind: 'receive', from: 'program', to: 'grader', via: this.via, ...bytesOf(chunk) });
       this.chunks.push(chunk);
       this.wake();
     });
     socket.on('end', () => {
+      timeline?.add({ kind: 'eof', from: 'program', to: 'grader', via: this.via, text: 'closed its sending side (EOF)' });
       this.ended = true;
       this.wake();
     });
-    socket.on('error', () => undefined); // a client that resets is the client's problem, reported by the check
+    // a client that resets is the client's problem, reported by the check
+    socket.on('error', (error: NodeJS.ErrnoException) => timeline?.add({ kind: 'reset', from: 'program', to: 'grader', via: this.via, text: error.code === 'ECONNRESET' ? 'reset the connection (RST)' : `connection failed: ${error.code ?? error.message}` }));
     socket.on('close', () => {
       this.closed = true;
       this.wake();
@@ -216,11 +235,13 @@ export class AcceptedClient {
   write(data: Buffer): Promise<void> {
     return new Promise((resolve) => {
       if (this.socket.destroyed) return resolve();
+      this.timeline?.add({ kind: 'send', from: 'grader', to: 'program', via: this.via, ...bytesOf(data) });
       this.socket.write(data, () => resolve());
     });
   }
 
   end(): void {
+    this.timeline?.add({ kind: 'eof', from: 'grader', to: 'program', via: this.via, text: 'closed its sending side (EOF)' });
     this.socket.end();
   }
 
@@ -254,10 +275,11 @@ export class TcpTestServer {
   static async start(serve: Serve, hosts: string[] = ['127.0.0.1']): Promise<TcpTestServer> {
     const sockets = new Set<net.Socket>();
     let self: TcpTestServer | undefined;
+    const timeline = currentTimeline();
     const onConnection = (socket: net.Socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
-      const client = new AcceptedClient(socket);
+      const client = new AcceptedClient(socket, timeline);
       self!.clients.push(client);
       void serve(client).catch(() => socket.destroy());
     };
@@ -268,6 +290,7 @@ export class TcpTestServer {
       (s) => (s.address() as net.AddressInfo).port,
     );
     self = new TcpTestServer(hosts[0], (servers[0].address() as net.AddressInfo).port);
+    timeline?.add({ kind: 'listen', from: 'grader', text: `listening on ${self.where}` });
     onCleanup(() => {
       servers.forEach((s) => s.close());
       sockets.forEach((s) => s.destroy());

@@ -23,6 +23,7 @@ import { GraderError } from './grader-error';
 import { socketTableRows } from './proc-files';
 import { OWN_CLOCK_WALL_CAP, type Launched } from './launch';
 import type { HeldSocket } from './process-tree';
+import { currentTimeline } from './timeline';
 
 export type Listener =
   | { protocol: 'tcp' | 'udp'; host: string; port: number }
@@ -59,7 +60,7 @@ export async function waitForListener(program: Launched, listener: Listener, tim
   let grewAtOwnMs = 0;
   for (;;) {
     if (program.exit) throw notReady(program, listener, `${program.describeExit()} before it listened on ${describeListener(listener)}.`);
-    if (await isListening(listener)) return;
+    if (await isListening(listener)) return listened(listener);
     const now = tree?.sample();
     // No task seen at all (a /proc that hides it): nothing is known, so it never counts as idle.
     if (!now || !last || now.tasks === 0 || now.busy || now.cpuMs !== last.cpuMs || now.tasks !== last.tasks) activeAt = Date.now();
@@ -68,7 +69,7 @@ export async function waitForListener(program: Launched, listener: Listener, tim
     const ownMs = program.ownMs(now?.waitedMs) - ownStart;
     const held = idleMs >= IDLE_ELSEWHERE_MS || ownMs >= timeoutMs || Date.now() - waitStarted >= wallCapMs ? tree?.listeners() ?? [] : [];
     // Its own socket listens where it should: it started since the kernel table was read (a busy machine delays this loop).
-    if (held.some((socket) => isWanted(socket, listener))) return;
+    if (held.some((socket) => isWanted(socket, listener))) return listened(listener);
     const elsewhere = held;
     // A UDP socket on an ephemeral port may be a client's (a lookup, say): not proof enough to fail fast.
     // Out of time while it is still multiplying (a fork bomb on a busy machine): the process limit will
@@ -151,6 +152,10 @@ function inKernelTable(protocol: 'tcp' | 'udp', port: number): boolean {
     }
   }
   return false;
+}
+
+function listened(listener: Listener): void {
+  currentTimeline()?.add({ kind: 'listening', from: 'program', text: `listening on ${describeListener(listener)}` });
 }
 
 function connects(target: net.NetConnectOpts): Promise<boolean> {

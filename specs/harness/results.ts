@@ -11,6 +11,8 @@ import { checksRunFrom } from './declarations';
 import { graderErrorMessage, isStudentFailure } from './grader-error';
 import { exerciseOfSpec, selectedExercises } from './exercise-list';
 import { LOAD_FAILURE_TITLE, matchCheck } from './titles';
+import type { TimelineRecord } from './timeline';
+import { readTimeline } from './timeline-store';
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'not attempted' | 'error';
 
@@ -27,6 +29,10 @@ export interface CheckResult {
    */
   message?: string;
   ms?: number;
+  /** What the check did and saw on the wire (timeline.ts): for a failed check, or every check of a traced exercise. */
+  timeline?: TimelineRecord;
+  /** With grade --capture, a failed check's packets: the pcap file (relative to the submission's folder), how many, how many left out past its size. */
+  capture?: { file: string; packets: number; cut?: number };
 }
 
 export interface ExerciseResult {
@@ -97,6 +103,7 @@ export function exerciseResult(id: string, tests: Tests, crashedFile: string | u
         : test.status === 'failed'
           ? isStudentFailure(failures) ? 'failed' : 'error'
           : 'skipped';
+    const timeline = status === 'failed' || status === 'passed' ? readTimeline(id, meta.id) : undefined;
     checks.push({
       id: meta.id,
       title: meta.title,
@@ -106,6 +113,7 @@ export function exerciseResult(id: string, tests: Tests, crashedFile: string | u
       status,
       message: !failures.length ? undefined : status === 'error' ? graderErrorMessage(failures) : failures.join('\n').replace(/^CheckFailure: /, ''),
       ms: test.duration ?? undefined,
+      ...(timeline ? { timeline } : {}),
     });
   }
   const crashed =

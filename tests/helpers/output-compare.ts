@@ -1,4 +1,8 @@
-/** An output folder of `npm run grade`, less what depends on when and how fast it was graded: two runs that graded the same compare equal. */
+/**
+ * An output folder of `npm run grade`, less what depends on when and how fast it was graded (times,
+ * and the exchanges' timelines, whose times and ports differ from run to run): two runs that graded
+ * the same compare equal.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -8,9 +12,18 @@ export function comparableOutput(dir: string): Record<string, unknown> {
   for (const s of grades.submissions) {
     delete s.gradedAt;
     delete s.durationMs;
-    for (const e of s.exercises) for (const c of e.checks) delete c.ms;
+    for (const e of s.exercises) {
+      for (const c of e.checks) {
+        delete c.ms;
+        delete c.timeline;
+      }
+    }
   }
-  const untimed = (text: string) => text.replace(/ (time|timestamp)="[^"]*"/g, '').replace(/"execution_time": \d+/, '');
+  const untimed = (text: string) =>
+    text
+      .replace(/ (time|timestamp)="[^"]*"/g, '')
+      .replace(/"execution_time": \d+/, '')
+      .replace(/```mermaid\n[^]*?\n *```/g, '(timeline)');
   const perSubmission = Object.fromEntries(
     readdirSync(path.join(dir, 'submissions')).map((name) => [
       name,
