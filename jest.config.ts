@@ -4,7 +4,12 @@ import type { Config } from 'jest';
 // Lets jest load the TypeScript reporter below (the docblock loader only covers this file).
 require('esbuild-register/dist/node').register();
 
+import { findOnceForChildren } from './specs/harness/found-once';
 import { graderCacheFolder } from './specs/harness/private-dir';
+
+// Loaded in jest's parent process before it starts the workers (not as a globalSetup, which ts-jest
+// would compile, loading TypeScript into one more process): the workers inherit what it finds.
+findOnceForChildren();
 
 // get-port and p-retry ship only as ES modules: let ts-jest compile them to CommonJS like our own code.
 const ESM_ONLY = ['get-port', 'p-retry', 'is-network-error'];

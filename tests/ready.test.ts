@@ -161,6 +161,19 @@ describeLinux('a program that does not listen where it was told gets the real re
   }, JEST_LIMIT_MS);
 });
 
+describeLinux('the sockets a program holds (seen before reading /proc/net, which costs milliseconds)', () => {
+  test('none before it makes one: the stdout and stderr the grader reads do not count', async () => {
+    const go = path.join(dir, `go-${Math.random().toString(36).slice(2)}`);
+    const program = python(`import os, socket, time\nprint("up", flush=True)\nwhile not os.path.exists(${JSON.stringify(go)}):\n    time.sleep(0.02)\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nprint("made", flush=True)\ntime.sleep(30)\n`);
+    const tree = program.processTree()!;
+    expect(await waitUntil(() => program.stdout.toString().includes('up'), 30_000)).toBe(true);
+    expect(tree.socketInodes()).toEqual(new Set());
+    writeFileSync(go, '');
+    expect(await waitUntil(() => program.stdout.toString().includes('made'), 30_000)).toBe(true);
+    expect(tree.socketInodes()?.size).toBe(1);
+  }, JEST_LIMIT_MS);
+});
+
 test('addresses from /proc/net read as text', () => {
   expect(decodeAddress(endianness() === 'LE' ? '0100007F' : '7F000001')).toBe('127.0.0.1');
   expect(decodeAddress(endianness() === 'LE' ? '00000000000000000000000001000000' : '00000000000000000000000000000001')).toBe('::1');

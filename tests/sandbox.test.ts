@@ -225,3 +225,29 @@ if (jails.length > 0) {
     });
   });
 }
+
+describe('what the jails allow is tried once, and told to the processes started in the same place', () => {
+  const ask = (env: NodeJS.ProcessEnv) => {
+    const script = [
+      "require('esbuild-register/dist/node').register();",
+      `const found = require(${JSON.stringify(path.join(REPO_ROOT, 'specs', 'harness', 'sandbox'))}).sandboxSupport();`,
+      'process.stdout.write(JSON.stringify({ found, told: process.env.GRADER_SANDBOX_FOUND }));',
+    ].join('\n');
+    const ran = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env, timeout: 60_000 });
+    return JSON.parse(ran.stdout) as { found: SandboxSupport; told: string };
+  };
+  const forge = (told: string) => {
+    const parsed = JSON.parse(told) as { where: string; support: SandboxSupport };
+    return JSON.stringify({ where: parsed.where, support: { mode: 'off', protections: ['forged'] } });
+  };
+
+  test('a child in the same user, namespaces, PATH and choice takes the answer; another choice tries again', () => {
+    const env = { ...process.env, GRADER_SANDBOX: 'auto', GRADER_SANDBOX_FOUND: '' };
+    const first = ask(env);
+    expect(first.told).toContain(JSON.stringify(first.found));
+    expect(ask({ ...env, GRADER_SANDBOX_FOUND: forge(first.told) }).found.protections).toEqual(['forged']);
+    expect(ask({ ...env, GRADER_SANDBOX: 'off', GRADER_SANDBOX_FOUND: forge(first.told) }).found.mode).toBe('off');
+    expect(ask({ ...env, GRADER_SANDBOX: 'off', GRADER_SANDBOX_FOUND: forge(first.told) }).found.protections).not.toEqual(['forged']);
+    expect(ask({ ...env, PATH: `/nonexistent:${process.env.PATH}`, GRADER_SANDBOX_FOUND: forge(first.told) }).found.protections).not.toEqual(['forged']);
+  }, 120_000);
+});

@@ -29,6 +29,8 @@ export function pseudoRandomBytes(length: number, seed = 0x9e3779b9): Buffer {
 
 /** Printable text of `length` bytes with lowercase letters, for payloads that must read well in a diff. */
 export function lowercaseText(length: number): Buffer {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789 ';
-  return Buffer.from(Array.from({ length }, (_, i) => alphabet.charCodeAt((i * 7 + (i >> 5)) % alphabet.length)));
+  const alphabet = Buffer.from('abcdefghijklmnopqrstuvwxyz0123456789 ');
+  const out = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) out[i] = alphabet[(i * 7 + (i >> 5)) % alphabet.length];
+  return out;
 }

@@ -13,6 +13,8 @@ const PYTHON = /^python[0-9.]*$/;
 const NODE = /^(node|nodejs)$/;
 /** Set by the first process that resolves python3, so that the processes it starts need not again. */
 const RESOLVED_PYTHON = 'GRADER_PYTHON';
+/** Likewise each python command's installation prefixes (JSON: command -> folders). */
+const PYTHON_PREFIXES = 'GRADER_PYTHON_PREFIXES';
 const INFO = 'import json, sys; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix]))';
 const found = new Map<string, string[]>();
 /** Asking python3 where it lives takes ~0.1 s; a loaded machine (a selftest beside 4 workers) has taken over 10 s. */
@@ -45,10 +47,24 @@ export function interpreterMounts(words: string[]): string[] {
     // submission chose is never run here.
     const isNode = word === process.execPath || NODE.test(word);
     if (!isNode && !PYTHON.test(word) && word !== process.env[RESOLVED_PYTHON]) continue;
-    if (!found.has(word)) found.set(word, isNode ? [nodePrefix()] : pythonPrefixes(word));
+    if (!found.has(word)) found.set(word, isNode ? [nodePrefix()] : knownPythonPrefixes(word));
     for (const prefix of found.get(word)!) prefixes.add(prefix);
   }
   return [...prefixes];
+}
+
+/** Python's prefixes, asked once per command by the first process and told to the processes it starts. */
+function knownPythonPrefixes(command: string): string[] {
+  let known: Record<string, string[]> = {};
+  try {
+    known = JSON.parse(process.env[PYTHON_PREFIXES] ?? '{}') as Record<string, string[]>;
+  } catch {
+    // asked again below
+  }
+  if (Array.isArray(known[command])) return known[command];
+  const prefixes = pythonPrefixes(command);
+  if (prefixes.length) process.env[PYTHON_PREFIXES] = JSON.stringify({ ...known, [command]: prefixes });
+  return prefixes;
 }
 
 function nodePrefix(): string {

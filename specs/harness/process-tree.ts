@@ -8,7 +8,7 @@
  * `ProcessTree.of()` is undefined where there is no such /proc (not Linux, a kernel without
  * schedstat): callers then keep to the wall clock.
  */
-import { existsSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { endianness } from 'node:os';
 import { isPid1Shell } from './namespace-init';
@@ -73,6 +73,8 @@ export class ProcessTree {
   private lastSample: { at: number; held: boolean } | undefined;
   /** A process of the program itself has been seen (the jail's set-up is over). */
   private programSeen = false;
+  /** The sockets of the stdout and stderr the grader reads (read from the root process once). */
+  private outputInodes: Set<string> | undefined;
 
   private constructor(readonly rootPid: number) {}
 
@@ -149,19 +151,33 @@ export class ProcessTree {
     this.lastSample = { at: now, held };
   }
 
-  /** The sockets the tree listens on: TCP in LISTEN state, unconnected UDP, listening Unix sockets with a path. */
-  listeners(): HeldSocket[] {
+  /**
+   * The inodes of the sockets its processes hold now, but for the output channels the grader gave it
+   * (Node makes stdout and stderr a socket pair); undefined when the descriptors of one of them (still
+   * running) could not be read, so that nothing is concluded from an empty set that was not seen.
+   */
+  socketInodes(): Set<string> | undefined {
+    this.outputInodes ??= new Set([1, 2].map((fd) => socketInode(`/proc/${this.rootPid}/fd/${fd}`)).filter((inode) => inode !== undefined));
     const inodes = new Set<string>();
     for (const pid of this.pids()) {
-      for (const fd of listProc(`/proc/${pid}/fd`)) {
-        try {
-          const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-          if (target.startsWith('socket:[')) inodes.add(target.slice(8, -1));
-        } catch {
-          // closed meanwhile, or not ours to see
-        }
+      let fds: string[];
+      try {
+        fds = readdirSync(`/proc/${pid}/fd`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // ended meanwhile
+        return undefined;
+      }
+      for (const fd of fds) {
+        const inode = socketInode(`/proc/${pid}/fd/${fd}`);
+        if (inode !== undefined && !this.outputInodes.has(inode)) inodes.add(inode);
       }
     }
+    return inodes;
+  }
+
+  /** The sockets the tree listens on: TCP in LISTEN state, unconnected UDP, listening Unix sockets with a path. */
+  listeners(): HeldSocket[] {
+    const inodes = this.socketInodes() ?? new Set<string>();
     if (inodes.size === 0) return [];
     const [ephemeralLow, ephemeralHigh] = (readProc('/proc/sys/net/ipv4/ip_local_port_range') ?? '32768 60999').trim().split(/\s+/).map(Number);
     const found: HeldSocket[] = [];
@@ -185,6 +201,16 @@ export class ProcessTree {
       if (listening && path && inodes.has(fields[6])) found.push({ protocol: 'unix', address: path });
     }
     return found;
+  }
+}
+
+/** The inode of the socket a /proc/PID/fd/N link names; undefined for anything else, or a descriptor closed meanwhile. */
+function socketInode(link: string): string | undefined {
+  try {
+    const target = readlinkSync(link);
+    return target.startsWith('socket:[') ? target.slice(8, -1) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

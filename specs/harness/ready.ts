@@ -23,6 +23,7 @@ import { GraderError } from './grader-error';
 import { socketTableRows } from './proc-files';
 import { OWN_CLOCK_WALL_CAP, type Launched } from './launch';
 import type { HeldSocket } from './process-tree';
+import { isJail } from './sandbox-support';
 import { currentTimeline } from './timeline';
 
 export type Listener =
@@ -60,7 +61,7 @@ export async function waitForListener(program: Launched, listener: Listener, tim
   let grewAtOwnMs = 0;
   for (;;) {
     if (program.exit) throw notReady(program, listener, `${program.describeExit()} before it listened on ${describeListener(listener)}.`);
-    if (await isListening(listener)) return listened(listener);
+    if (await isListening(listener, program)) return listened(listener);
     const now = tree?.sample();
     // No task seen at all (a /proc that hides it): nothing is known, so it never counts as idle.
     if (!now || !last || now.tasks === 0 || now.busy || now.cpuMs !== last.cpuMs || now.tasks !== last.tasks) activeAt = Date.now();
@@ -136,11 +137,21 @@ function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
 
-async function isListening(listener: Listener): Promise<boolean> {
+async function isListening(listener: Listener, program: Launched): Promise<boolean> {
   if (listener.protocol === 'unix') return existsSync(listener.path) && (await connects({ path: listener.path }));
-  if (process.platform === 'linux' && existsSync('/proc/net/tcp')) return inKernelTable(listener.protocol, listener.port);
+  if (process.platform === 'linux' && existsSync('/proc/net/tcp')) return !holdsNoSocket(program) && inKernelTable(listener.protocol, listener.port);
   if (listener.protocol === 'tcp') return connects({ host: listener.host, port: listener.port });
   return answersDatagram(listener.host, listener.port);
+}
+
+/**
+ * A jailed program (its whole tree in a PID namespace of its own, daemons included) that holds no
+ * socket yet cannot be listening. Seen from its file descriptors, which costs microseconds, where each
+ * read of /proc/net/tcp walks the kernel's whole connection hash table (about 4 ms of CPU however few
+ * sockets there are): the programs' starts polled it ten times a second.
+ */
+function holdsNoSocket(program: Launched): boolean {
+  return isJail(program.sandbox) && program.processTree()?.socketInodes()?.size === 0;
 }
 
 /** TCP: a socket in LISTEN state (0A) on the port; UDP: any socket bound to it. */

@@ -12,7 +12,7 @@
  * writable. Without bubblewrap only the resource limits apply; GRADER_SANDBOX=off turns everything
  * off (see docs/sandbox.md).
  */
-import { chmodSync, chownSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readlinkSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { executableFor, interpreterMounts, pythonExecutable } from './interpreters';
@@ -88,10 +88,36 @@ interface JailMode {
 
 let support: SandboxSupport | undefined;
 
-/** What this machine allows (or GRADER_SANDBOX asks for), tried once per process. */
+/**
+ * Set by the first process that tries the jails, for the processes it starts (jest's workers) in the
+ * same user, namespaces, PATH and GRADER_SANDBOX choice: each trial blocks its process for a while.
+ */
+const FOUND_ENV = 'GRADER_SANDBOX_FOUND';
+
+/** What this machine allows (or GRADER_SANDBOX asks for), tried once per process and its children alike. */
 export function sandboxSupport(): SandboxSupport {
-  support ??= detectFor(process.env.GRADER_SANDBOX?.trim().toLowerCase() || 'auto');
+  if (support) return support;
+  const wanted = process.env.GRADER_SANDBOX?.trim().toLowerCase() || 'auto';
+  const where = [wanted, process.getuid?.(), ...['user', 'mnt', 'pid', 'net'].map((ns) => readlinkOr(`/proc/self/ns/${ns}`)), process.env.PATH].join('\0');
+  try {
+    const found = JSON.parse(process.env[FOUND_ENV] ?? '') as { where: string; support: SandboxSupport };
+    if (found.where === where) support = found.support;
+  } catch {
+    // not found by a parent, or by one elsewhere
+  }
+  if (!support) {
+    support = detectFor(wanted);
+    process.env[FOUND_ENV] = JSON.stringify({ where, support });
+  }
   return support;
+}
+
+function readlinkOr(link: string): string {
+  try {
+    return readlinkSync(link);
+  } catch {
+    return '-';
+  }
 }
 
 /** Each jail backend that works on this machine, with its mode (for tests and benchmarks that compare them). */
