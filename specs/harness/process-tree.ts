@@ -157,7 +157,7 @@ export class ProcessTree {
    * running) could not be read, so that nothing is concluded from an empty set that was not seen.
    */
   socketInodes(): Set<string> | undefined {
-    this.outputInodes ??= new Set([1, 2].map((fd) => socketInode(`/proc/${this.rootPid}/fd/${fd}`)).filter((inode) => inode !== undefined));
+    this.outputInodes ??= new Set([1, 2].map((fd) => socketInode(`/proc/${this.rootPid}/fd/${fd}`)).filter((inode) => typeof inode === 'string'));
     const inodes = new Set<string>();
     for (const pid of this.pids()) {
       let fds: string[];
@@ -167,8 +167,11 @@ export class ProcessTree {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // ended meanwhile
         return undefined;
       }
+      // A leader that ended while its threads run on shows no descriptors: nothing can be concluded.
+      if (fds.length === 0 && readStat(`/proc/${pid}/stat`)?.state === 'Z') return undefined;
       for (const fd of fds) {
         const inode = socketInode(`/proc/${pid}/fd/${fd}`);
+        if (inode === null) return undefined;
         if (inode !== undefined && !this.outputInodes.has(inode)) inodes.add(inode);
       }
     }
@@ -204,13 +207,16 @@ export class ProcessTree {
   }
 }
 
-/** The inode of the socket a /proc/PID/fd/N link names; undefined for anything else, or a descriptor closed meanwhile. */
-function socketInode(link: string): string | undefined {
+/**
+ * The inode of the socket a /proc/PID/fd/N link names; undefined for anything else or a descriptor
+ * closed meanwhile; null when it cannot be read (root without CAP_SYS_PTRACE reading another user's).
+ */
+function socketInode(link: string): string | undefined | null {
   try {
     const target = readlinkSync(link);
     return target.startsWith('socket:[') ? target.slice(8, -1) : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : null;
   }
 }
 

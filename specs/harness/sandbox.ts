@@ -16,6 +16,7 @@ import { chmodSync, chownSync, existsSync, readlinkSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { executableFor, interpreterMounts, pythonExecutable } from './interpreters';
+import { readProc } from './proc-files';
 import { isBuiltProgram } from './program';
 import { REPO_ROOT } from './repo';
 import { bubblewrapOptions, containsOrIs, JailView, type ViewStep } from './jail-view';
@@ -90,7 +91,7 @@ let support: SandboxSupport | undefined;
 
 /**
  * Set by the first process that tries the jails, for the processes it starts (jest's workers) in the
- * same user, namespaces, PATH and GRADER_SANDBOX choice: each trial blocks its process for a while.
+ * same user, namespaces, privileges, PATH and GRADER_SANDBOX choice: each trial blocks its process for a while.
  */
 const FOUND_ENV = 'GRADER_SANDBOX_FOUND';
 
@@ -98,7 +99,7 @@ const FOUND_ENV = 'GRADER_SANDBOX_FOUND';
 export function sandboxSupport(): SandboxSupport {
   if (support) return support;
   const wanted = process.env.GRADER_SANDBOX?.trim().toLowerCase() || 'auto';
-  const where = [wanted, process.getuid?.(), ...['user', 'mnt', 'pid', 'net'].map((ns) => readlinkOr(`/proc/self/ns/${ns}`)), process.env.PATH].join('\0');
+  const where = [wanted, process.getuid?.(), ...['user', 'mnt', 'pid', 'net'].map((ns) => readlinkOr(`/proc/self/ns/${ns}`)), privileges(), process.env.PATH].join('\0');
   try {
     const found = JSON.parse(process.env[FOUND_ENV] ?? '') as { where: string; support: SandboxSupport };
     if (found.where === where) support = found.support;
@@ -110,6 +111,12 @@ export function sandboxSupport(): SandboxSupport {
     process.env[FOUND_ENV] = JSON.stringify({ where, support });
   }
   return support;
+}
+
+/** This process's capabilities, no_new_privs and seccomp mode: what else decides whether a jail can be built. */
+function privileges(): string {
+  const status = readProc('/proc/self/status') ?? '';
+  return status.split('\n').filter((line) => /^(CapEff|NoNewPrivs|Seccomp):/.test(line)).join(' ');
 }
 
 function readlinkOr(link: string): string {
