@@ -39,7 +39,6 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** What to call the program in messages, e.g. "udp-client.py". */
   label: string;
-  stdin?: 'ignore' | 'pipe';
 }
 
 const running = new Set<Launched>();
@@ -74,7 +73,7 @@ export class Launched {
     this.child = spawn(jailed.command, jailed.args, {
       cwd: options.cwd,
       env: jailed.env,
-      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     running.add(this);
@@ -107,10 +106,6 @@ export class Launched {
   get commandLine(): string {
     const quote = (arg: string) => (arg === '' || /[^\w@%+=:,./-]/.test(arg) ? `'${arg.replace(/'/g, `'\\''`)}'` : arg);
     return [this.options.command, ...this.options.args].map(quote).join(' ');
-  }
-
-  get stdin() {
-    return this.child.stdin;
   }
 
   /** Its process tree in /proc (undefined where there is none to read: then its own clock is the wall clock). */
