@@ -75,8 +75,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
-/** CPU time (user + system) of this process's reaped children, in ms. */
-/** CPU time of this process's children that it has reaped (and of theirs that they reaped), in ms. */
+/** CPU time (user + system) of this process's reaped children (and of theirs that they reaped), in ms. */
 export function reapedChildrenCpuMs(): number {
   const stat = readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)

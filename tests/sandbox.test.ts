@@ -237,9 +237,10 @@ describe('what the jails allow is tried once, and told to the processes started 
     if (ran.status !== 0) throw new Error(`the child ended with ${ran.status ?? ran.signal}: ${ran.stderr.trim().split('\n').slice(-5).join('\n')}`);
     return JSON.parse(ran.stdout) as { found: SandboxSupport; told: string };
   };
+  /** The same places, each with an answer this machine would not give. */
   const forge = (told: string) => {
-    const parsed = JSON.parse(told) as { where: string; support: SandboxSupport };
-    return JSON.stringify({ where: parsed.where, support: { mode: 'rlimits', protections: ['forged'] } });
+    const places = Object.keys(JSON.parse(told) as Record<string, SandboxSupport>);
+    return JSON.stringify(Object.fromEntries(places.map((where) => [where, { mode: 'rlimits', protections: ['forged'] }])));
   };
 
   test('a child in the same user, namespaces, PATH and choice takes the answer; another choice tries again', () => {

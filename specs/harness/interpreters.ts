@@ -8,12 +8,13 @@
 import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
+import { inheritedOrFound } from './inherited';
 
 const PYTHON = /^python[0-9.]*$/;
 const NODE = /^(node|nodejs)$/;
 /** Set by the first process that resolves python3, so that the processes it starts need not again. */
 const RESOLVED_PYTHON = 'GRADER_PYTHON';
-/** Likewise each python command's installation prefixes (JSON: command -> folders). */
+/** Likewise each python command's installation prefixes (inherited.ts). */
 const PYTHON_PREFIXES = 'GRADER_PYTHON_PREFIXES';
 const INFO = 'import json, sys; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix]))';
 const found = new Map<string, string[]>();
@@ -53,18 +54,9 @@ export function interpreterMounts(words: string[]): string[] {
   return [...prefixes];
 }
 
-/** Python's prefixes, asked once per command by the first process and told to the processes it starts. */
+/** Python's prefixes, asked once per command and PATH by the first process and told to the processes it starts. */
 function knownPythonPrefixes(command: string): string[] {
-  let known: Record<string, string[]> = {};
-  try {
-    known = JSON.parse(process.env[PYTHON_PREFIXES] ?? '{}') as Record<string, string[]>;
-  } catch {
-    // asked again below
-  }
-  if (Array.isArray(known[command])) return known[command];
-  const prefixes = pythonPrefixes(command);
-  if (prefixes.length) process.env[PYTHON_PREFIXES] = JSON.stringify({ ...known, [command]: prefixes });
-  return prefixes;
+  return inheritedOrFound(PYTHON_PREFIXES, `${command}\0${process.env.PATH}`, () => pythonPrefixes(command), (prefixes) => prefixes.length > 0);
 }
 
 function nodePrefix(): string {

@@ -16,6 +16,7 @@ import { chmodSync, chownSync, existsSync, readlinkSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { executableFor, interpreterMounts, pythonExecutable } from './interpreters';
+import { inheritedOrFound } from './inherited';
 import { readProc } from './proc-files';
 import { isBuiltProgram } from './program';
 import { REPO_ROOT } from './repo';
@@ -100,16 +101,7 @@ export function sandboxSupport(): SandboxSupport {
   if (support) return support;
   const wanted = process.env.GRADER_SANDBOX?.trim().toLowerCase() || 'auto';
   const where = [wanted, process.getuid?.(), ...['user', 'mnt', 'pid', 'net'].map((ns) => readlinkOr(`/proc/self/ns/${ns}`)), privileges(), process.env.PATH].join('\0');
-  try {
-    const found = JSON.parse(process.env[FOUND_ENV] ?? '') as { where: string; support: SandboxSupport };
-    if (found.where === where) support = found.support;
-  } catch {
-    // not found by a parent, or by one elsewhere
-  }
-  if (!support) {
-    support = detectFor(wanted);
-    process.env[FOUND_ENV] = JSON.stringify({ where, support });
-  }
+  support = inheritedOrFound(FOUND_ENV, where, () => detectFor(wanted));
   return support;
 }
 
