@@ -20,7 +20,8 @@ export const baseProject = {
   // fill with compiled specs that jest would then run: the user's own cache folder instead (private-dir.ts).
   cacheDirectory: graderCacheFolder('jest'),
   roots: ['<rootDir>/specs'],
-  transform: { '^.+\\.[cm]?[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+  // ts-jest, loaded only when a file is not in jest's cache yet (the file says why).
+  transform: { '^.+\\.[cm]?[tj]s$': ['<rootDir>/specs/harness/typescript-transform.js', { tsconfig: '<rootDir>/tsconfig.json' }] },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
 } satisfies Config;
 

@@ -50,8 +50,12 @@ async function main(): Promise<void> {
     .map((t) => (exercises.length ? { ...t, exercises: Object.fromEntries(Object.entries(t.exercises).filter(([id]) => exercises.includes(id))) } : t))
     .filter((t) => Object.keys(t.exercises).length > 0);
   if (targets.length === 0) throw new UsageError(`nothing to run: no target matches ${[...only, ...exercises.map((id) => `--exercise ${id}`)].join(' ')}`);
+  // jest names a project's caches after its config file's path and index, both new in every run: every
+  // run compiled every file again for each project and left its caches behind (~1.3 MB each). The spec
+  // projects see the same files (they differ only in what they grade), so they share one name.
   const projects = targets.map((target, index) => ({
     ...baseProject,
+    id: 'selftest-specs',
     rootDir: REPO_ROOT,
     displayName: { name: `${index}`, color: 'white' as const },
     testMatch: Object.keys(target.exercises).map((id) => `<rootDir>/specs/${id}.spec.ts`),
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
   }));
   // The project's own unit and integration tests (tests/**/*.test.ts) run in the same jest run.
   const unit = everything && existsSync(path.join(REPO_ROOT, 'tests'))
-    ? [{ ...baseProject, rootDir: REPO_ROOT, roots: ['<rootDir>/tests'], displayName: { name: 'tests', color: 'white' as const }, testMatch: ['<rootDir>/tests/**/*.test.ts'] }]
+    ? [{ ...baseProject, id: 'selftest-tests', rootDir: REPO_ROOT, roots: ['<rootDir>/tests'], displayName: { name: 'tests', color: 'white' as const }, testMatch: ['<rootDir>/tests/**/*.test.ts'] }]
     : [];
   // tests/similarity.test.ts runs Dolos, which `npm ci` does not install (students never need it).
   if (unit.length) ensureSimilarityTool((line) => process.stdout.write(`selftest: ${line}\n`));
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
   for (const outcome of outcomes.filter((o) => o.note)) console.log(`! ${outcome.what}`);
   const failed = outcomes.filter((o) => !o.ok);
   for (const outcome of failed) console.log(`\n✗ ${outcome.what}${outcome.detail ? `\n${outcome.detail}` : ''}`);
-  console.log(`\nselftest: ${targets.length} targets, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`\nselftest: ${targets.length} targets, ${((Date.now() - started) / 1000).toFixed(1)} s; the longest files: ${longestFiles(results.testResults, targets)}`);
   console.log(`selftest: ${outcomes.length - failed.length} passed, ${failed.length} failed`);
   process.exitCode = failed.length ? 1 : 0;
 }
@@ -227,6 +231,16 @@ function noLeftoverProcesses(): Outcome {
     }
   }
   return { ok: leftovers.length === 0, what: 'no student or reference process survives the run', detail: leftovers.join('\n') || undefined };
+}
+
+/** The files that took longest, with the target each graded: where a faster selftest starts. */
+function longestFiles(files: FileResult[], targets: Target[], count = 5): string {
+  const seconds = (file: FileResult) => (file.perfStats.end - file.perfStats.start) / 1000;
+  const name = (file: FileResult) => {
+    const target = targets[Number(file.displayName?.name)];
+    return `${path.relative(REPO_ROOT, file.testFilePath)}${target ? ` (${target.name})` : ''}`;
+  };
+  return [...files].sort((a, b) => seconds(b) - seconds(a)).slice(0, count).map((file) => `${name(file)} ${seconds(file).toFixed(0)} s`).join(', ');
 }
 
 function indent(text: string): string {

@@ -12,7 +12,7 @@ import { buildCacheDir } from '../specs/harness/program';
 import { REPO_ROOT } from '../specs/harness/repo';
 import { fromJailStatus as exitOf } from '../specs/harness/exit-reasons';
 import { pythonExecutable } from '../specs/harness/interpreters';
-import { jail, LIMITS, pathsFor, rlimitArgs, workingJails, type SandboxSupport } from '../specs/harness/sandbox';
+import { jail, PROGRAM_LIMITS, pathsFor, rlimitArgs, workingJails, type SandboxSupport } from '../specs/harness/sandbox';
 import { detectSandbox } from '../specs/harness/sandbox-support';
 import { waitUntil } from './helpers/wait';
 
@@ -36,7 +36,7 @@ describe('what the jail shows a program', () => {
     const args = jailed.args.join(' ');
     expect(args).toMatch(/^--unshare-user --unshare-pid --unshare-ipc --unshare-uts --unshare-cgroup-try --die-with-parent --new-session /);
     expect(args).toContain('--ro-bind /usr /usr --ro-bind /etc /etc');
-    expect(args).toContain(`--perms 1777 --size ${LIMITS.tmpBytes} --tmpfs /tmp`);
+    expect(args).toContain(`--perms 1777 --size ${PROGRAM_LIMITS.tmpBytes} --tmpfs /tmp`);
     expect(args).toContain(`--bind ${temp} ${temp}`);
     expect(args).toMatch(new RegExp(`--chdir ${temp} --as-pid-1 -- sh -c "\\$@"; exit \\$\\? sh prlimit .* -- ${pythonExecutable()} x.py `));
     expect(jailed.env).toMatchObject({ GRADER_RUN_ID: 'r', LANG: 'C.UTF-8', EXTRA: '1', HOME: '/tmp', TMPDIR: '/tmp' });
@@ -49,7 +49,7 @@ describe('what the jail shows a program', () => {
     const args = jailed.args.join(' ');
     expect(args).toMatch(/^--pdeathsig KILL -- unshare --map-current-user --keep-caps --pid --fork --kill-child --mount --propagation private --ipc --uts -- sh \S+jail\.sh \S+ ro\S* /);
     expect(args).toMatch(/ ro \/usr \/usr ro[,a-z]* ro \/etc \/etc ro[,a-z]* proc dev /);
-    expect(args).toContain(`tmpfs /tmp ${LIMITS.tmpBytes}`);
+    expect(args).toContain(`tmpfs /tmp ${PROGRAM_LIMITS.tmpBytes}`);
     expect(args).toContain(`rw ${temp} ${temp}`);
     // No capability is left to the program: it cannot remount its read-only view.
     expect(args).toMatch(/ -- setpriv --inh-caps=-all --ambient-caps=-all --no-new-privs -- prlimit .* -- node x\.js /);
@@ -84,13 +84,13 @@ describe('what the jail shows a program', () => {
   });
 
   test('limits are hard, so the program cannot raise them', () => {
-    expect(rlimitArgs(LIMITS)).toEqual([
-      `--data=${LIMITS.memoryBytes}:${LIMITS.memoryBytes}`,
-      `--stack=${LIMITS.stackBytes}:`,
-      `--nproc=${LIMITS.processes}:${LIMITS.processes}`,
-      `--fsize=${LIMITS.fileBytes}:${LIMITS.fileBytes}`,
-      `--cpu=${LIMITS.cpuSeconds}:${LIMITS.cpuSeconds + 2}`,
-      `--nofile=${LIMITS.openFiles}:${LIMITS.openFiles}`,
+    expect(rlimitArgs(PROGRAM_LIMITS)).toEqual([
+      `--data=${PROGRAM_LIMITS.memoryBytes}:${PROGRAM_LIMITS.memoryBytes}`,
+      `--stack=${PROGRAM_LIMITS.stackBytes}:`,
+      `--nproc=${PROGRAM_LIMITS.processes}:${PROGRAM_LIMITS.processes}`,
+      `--fsize=${PROGRAM_LIMITS.fileBytes}:${PROGRAM_LIMITS.fileBytes}`,
+      `--cpu=${PROGRAM_LIMITS.cpuSeconds}:${PROGRAM_LIMITS.cpuSeconds + 2}`,
+      `--nofile=${PROGRAM_LIMITS.openFiles}:${PROGRAM_LIMITS.openFiles}`,
       '--core=0:0',
     ]);
   });
@@ -253,4 +253,20 @@ describe('what the jails allow is tried once, and told to the processes started 
     expect(other.protections).not.toEqual(['forged']);
     expect(ask({ ...env, PATH: `/nonexistent:${process.env.PATH}`, GRADER_SANDBOX_FOUND: forge(first.told) }).found.protections).not.toEqual(['forged']);
   }, 120_000);
+});
+
+describe("python3's folders are asked once, by the first process, whatever name a program is started with", () => {
+  test('a child told the resolved executable\'s prefixes takes them for a bare python3 too, without asking python3', () => {
+    const executable = pythonExecutable();
+    const told = JSON.stringify({ [`${executable}\0${process.env.PATH}`]: ['/forged-prefix'] });
+    const script = [
+      "require('esbuild-register/dist/node').register();",
+      `const { interpreterMounts } = require(${JSON.stringify(path.join(REPO_ROOT, 'specs', 'harness', 'interpreters'))});`,
+      "process.stdout.write(JSON.stringify(interpreterMounts(['python3'])));",
+    ].join('\n');
+    const env = { ...process.env, GRADER_PYTHON: executable, GRADER_PYTHON_PREFIXES: told };
+    const ran = spawnSync(process.execPath, ['-e', script], { cwd: REPO_ROOT, encoding: 'utf8', env, timeout: 60_000 });
+    expect(ran.stderr).toBe('');
+    expect(JSON.parse(ran.stdout)).toEqual(['/forged-prefix']);
+  }, 60_000);
 });

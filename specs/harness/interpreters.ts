@@ -48,7 +48,8 @@ export function interpreterMounts(words: string[]): string[] {
     // submission chose is never run here.
     const isNode = word === process.execPath || NODE.test(word);
     if (!isNode && !PYTHON.test(word) && word !== process.env[RESOLVED_PYTHON]) continue;
-    if (!found.has(word)) found.set(word, isNode ? [nodePrefix()] : knownPythonPrefixes(word));
+    // A bare python3 is asked as the executable it resolves to, whose answer jest's parent found already.
+    if (!found.has(word)) found.set(word, isNode ? [nodePrefix()] : knownPythonPrefixes(executableFor(word)));
     for (const prefix of found.get(word)!) prefixes.add(prefix);
   }
   return [...prefixes];
