@@ -6,11 +6,11 @@
  * docs/grading.md.
  */
 import path from 'node:path';
-import { parseCommand, specIds, USAGE, UsageError, type GradeCommand } from './grader/cli';
+import { parseCommand, specIds, USAGE, UsageError, type GradeCommand } from './grader/cli/grade-args';
 import { captureSupport } from './grader/capture';
 import { gradeAll } from './grader/grade-run';
 import { detectIsolation } from './grader/isolation';
-import { DEFAULT_LIMITS } from './grader/limits';
+import { DEFAULT_SUBMISSION_LIMITS } from './grader/submission-limits';
 import { kubernetesYaml } from './grader/kubernetes-job';
 import { mergeOutputs } from './grader/merge';
 import { submitSlurm } from './grader/slurm';
@@ -78,7 +78,7 @@ async function grade(command: GradeCommand): Promise<number> {
     workers: command.workers,
     force: command.force,
     timeoutMs: command.timeoutMs,
-    limits: DEFAULT_LIMITS,
+    limits: DEFAULT_SUBMISSION_LIMITS,
     isolation,
     progress: chooseProgress(),
     signal: controller.signal,
@@ -105,7 +105,7 @@ async function grade(command: GradeCommand): Promise<number> {
 async function similarity(command: GradeCommand, submissions: Submission[], results: SubmissionResult[], signal: AbortSignal): Promise<void> {
   say(`similarity: comparing the programs of ${submissions.length} submissions (Dolos)`);
   const started = Date.now();
-  const report = await analyseSimilarity({ submissions, exercises: command.exercises.length ? command.exercises : specIds(REPO_ROOT), limits: DEFAULT_LIMITS, signal });
+  const report = await analyseSimilarity({ submissions, exercises: command.exercises.length ? command.exercises : specIds(REPO_ROOT), limits: DEFAULT_SUBMISSION_LIMITS, signal });
   const out = new OutputDir(command.out);
   out.saveSimilarity(report);
   out.saveSummary(results);

@@ -12,7 +12,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultJobs } from '../grader/cli';
+import { defaultJobs } from '../grader/cli/grade-args';
 import { jail, sandboxSupport } from '../specs/harness/sandbox';
 import type { SubmissionResult } from '../specs/harness/results';
 import { runGrade } from './measured-grade';

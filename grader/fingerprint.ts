@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Isolation } from './isolation';
-import type { Limits } from './limits';
+import type { SubmissionLimits } from './submission-limits';
 
 export interface Fingerprint {
   files: string;
@@ -21,7 +21,7 @@ export interface GraderOptions {
   hidden: boolean;
   /** The time budget of one submission. */
   timeoutMs: number;
-  limits: Limits;
+  limits: SubmissionLimits;
   /** What isolates the submissions (a TA's sandbox choice, GRADER_SANDBOX), when known. */
   isolation?: Partial<Pick<Isolation, 'protections'>>;
   /** grade --capture: a result graded without captures is graded again to get them. */

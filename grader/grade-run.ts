@@ -11,7 +11,7 @@ import { runTempFolder } from '../specs/harness/run-temp';
 import { graderFingerprint, sameFingerprint, type Fingerprint } from './fingerprint';
 import { notGraded, readGradingTable, reconcile, type Table } from './grading-table';
 import type { Isolation } from './isolation';
-import { SubmissionError, type Limits } from './limits';
+import { SubmissionError, type SubmissionLimits } from './submission-limits';
 import { forEachLimit } from './pool';
 import { prepareSubmission } from './prepare';
 import type { Finish, Progress } from './progress';
@@ -33,7 +33,7 @@ export interface GradeOptions {
   workers?: number;
   force: boolean;
   timeoutMs: number;
-  limits: Limits;
+  limits: SubmissionLimits;
   isolation: Pick<Isolation, 'wrap'> & Partial<Pick<Isolation, 'protections'>>;
   progress: Progress;
   signal?: AbortSignal;

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { exportGitHead } from './extract/git';
 import { extractTarGz } from './extract/tar';
 import { extractZip } from './extract/zip';
-import { SubmissionError, type Limits } from './limits';
+import { SubmissionError, type SubmissionLimits } from './submission-limits';
 import { copyStudentFiles, locateStudentDir, type CopiedStudent } from './student-files';
 import type { Submission } from './submissions';
 
-async function unpack(submission: Submission, staging: string, limits: Limits): Promise<string> {
+async function unpack(submission: Submission, staging: string, limits: SubmissionLimits): Promise<string> {
   switch (submission.kind) {
     case 'folder':
       return submission.path;
@@ -28,7 +28,7 @@ async function unpack(submission: Submission, staging: string, limits: Limits): 
 }
 
 /** Copies the graded files of `submission` into `workDir`/student. */
-export async function prepareSubmission(submission: Submission, workDir: string, limits: Limits): Promise<CopiedStudent> {
+export async function prepareSubmission(submission: Submission, workDir: string, limits: SubmissionLimits): Promise<CopiedStudent> {
   const staging = path.join(workDir, 'unpacked');
   try {
     const root = await unpack(submission, staging, limits);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { EXTENSIONS, isStarter } from '../specs/harness/program';
 import { REPO_ROOT } from '../specs/harness/repo';
 import { runTempFolder } from '../specs/harness/run-temp';
-import type { Limits } from './limits';
+import type { SubmissionLimits } from './submission-limits';
 import { prepareSubmission } from './prepare';
 import type { Submission } from './submissions';
 
@@ -187,7 +187,7 @@ function sharedLines(text: string[], startRow: number, endRow: number): SharedLi
 export interface SimilarityOptions {
   submissions: Submission[];
   exercises: string[];
-  limits: Limits;
+  limits: SubmissionLimits;
   signal?: AbortSignal;
 }
 

@@ -7,12 +7,12 @@
  *   - files and folders whose name starts with "." (.git, .venv, .vscode, .DS_Store...),
  *   - anything inside node_modules, __pycache__, __MACOSX, venv, specs or reference folders,
  *   - package and tool configs (package.json, lock files, tsconfig*.json, jest/babel configs).
- * Symbolic links are never followed or copied. At most DEFAULT_LIMITS.maxFiles files and maxBytes bytes.
+ * Symbolic links are never followed or copied. At most DEFAULT_SUBMISSION_LIMITS.maxFiles files and maxBytes bytes.
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mib, SubmissionError, type Limits } from './limits';
+import { mib, SubmissionError, type SubmissionLimits } from './submission-limits';
 
 const SKIPPED_FOLDERS = new Set(['node_modules', '__pycache__', '__MACOSX', 'venv', 'specs', 'reference']);
 const GRADER_FILES = /^(package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|bun\.lockb?|tsconfig(\..+)?\.json|(jest|babel|vitest)\.config\.[cm]?[jt]s(on)?)$/;
@@ -41,7 +41,7 @@ export function locateStudentDir(root: string, depth = 0): string {
 }
 
 /** The files taken from a student folder, relative (with "/"), sorted; limits enforced. */
-export function takenFiles(studentDir: string, limits: Pick<Limits, 'maxFiles' | 'maxBytes'>): string[] {
+export function takenFiles(studentDir: string, limits: Pick<SubmissionLimits, 'maxFiles' | 'maxBytes'>): string[] {
   const taken: string[] = [];
   let bytes = 0;
   const walk = (relative: string) => {
@@ -68,7 +68,7 @@ export interface CopiedStudent {
 }
 
 /** Copies the taken files of `studentDir` into `dest` (created), keeping the executable bit. */
-export function copyStudentFiles(studentDir: string, dest: string, limits: Pick<Limits, 'maxFiles' | 'maxBytes'>): CopiedStudent {
+export function copyStudentFiles(studentDir: string, dest: string, limits: Pick<SubmissionLimits, 'maxFiles' | 'maxBytes'>): CopiedStudent {
   const files = takenFiles(studentDir, limits);
   const hash = createHash('sha256');
   mkdirSync(dest, { recursive: true });

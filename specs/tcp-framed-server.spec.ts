@@ -2,7 +2,7 @@ import { TcpConnection, type Received } from './harness/clients';
 import { asciiUpper, lowercaseText } from './harness/data';
 import { exercise, type ServerHandle } from './harness/exercise';
 import { expectBytes, fail, showBytes } from './harness/expect';
-import { portInUse, silentAndResettingClients } from './harness/server-checks';
+import { connectOrFail, portInUse, serverEnded, silentAndResettingClients } from './harness/server-checks';
 
 const MAX_LENGTH = 1024 * 1024;
 
@@ -89,23 +89,16 @@ async function whyClosed(got: Received, how: Exchange): Promise<string> {
   return littleEndianSuspicion(got, how.sent);
 }
 
+const KEEP_SERVING = 'it must keep serving clients until it is killed.';
+
 function howItEnded(server: ServerHandle): string {
-  const { exit } = server.program;
-  if (exit?.code !== 0) return `The server ${server.program.describeExit()} (what it printed is below).`;
-  return `The server ${server.program.describeExit()}: it must keep serving clients until it is killed.`;
+  return serverEnded(server.program, KEEP_SERVING);
 }
 
 async function connect(server: ServerHandle, why: string): Promise<TcpConnection> {
-  try {
-    const conn = await TcpConnection.open(server);
-    conn.socket.setNoDelay(true); // writes leave at once, so split writes really arrive split
-    return conn;
-  } catch (error) {
-    const exit = await server.program.waitForExit(500);
-    fail(`Could not connect to ${server.where} ${why}: ${(error as Error).message}.${exit ? `\n  ${howItEnded(server)}` : ''}`, {
-      hint: 'the server must keep running and go back to accept() after every client, whatever that client did',
-    });
-  }
+  const conn = await connectOrFail(server, () => TcpConnection.open(server), why, KEEP_SERVING);
+  conn.socket.setNoDelay(true); // writes leave at once, so split writes really arrive split
+  return conn;
 }
 
 /** A fresh client sends one message and must get its reply: proof that the server still serves. */

@@ -5,17 +5,13 @@ import { allByteValues, pseudoRandomBytes } from './harness/data';
 import { exercise } from './harness/exercise';
 import { expectBytes, fail } from './harness/expect';
 import { NotReadyError } from './harness/ready';
+import { connectOrFail, serverEnded } from './harness/server-checks';
 import { leaveDeadSocket, openUnix, silentAndHangingUpUnixClients, unixOnly, type UnixServer } from './harness/unix-checks';
 
-async function connect(server: UnixServer, why: string): Promise<TcpConnection> {
-  try {
-    return await openUnix(server.path);
-  } catch (error) {
-    const exit = await server.program.waitForExit(500);
-    fail(`Could not connect to ${server.where} ${why}: ${(error as Error).message}.${exit ? `\n  ${howItEnded(server)}` : ''}`, {
-      hint: 'the server must keep running and go back to accept() after every client, whatever that client did',
-    });
-  }
+const KEEP_ACCEPTING = 'it must accept() clients in a loop until it is killed (the grader checks that it listens by connecting once: that is a client too).';
+
+function connect(server: UnixServer, why: string): Promise<TcpConnection> {
+  return connectOrFail(server, () => openUnix(server.path), why, KEEP_ACCEPTING);
 }
 
 /**
@@ -29,9 +25,7 @@ async function exitNote(got: Received, server: UnixServer): Promise<string> {
 }
 
 function howItEnded(server: UnixServer): string {
-  const { exit } = server.program;
-  if (exit?.code !== 0) return `The server ${server.program.describeExit()} (what it printed is below).`;
-  return `The server ${server.program.describeExit()}: it must accept() clients in a loop until it is killed (the grader checks that it listens by connecting once: that is a client too).`;
+  return serverEnded(server.program, KEEP_ACCEPTING);
 }
 
 /** Sends `data`, half-closes, and fails unless exactly `data` comes back (EOF from the server not required). */

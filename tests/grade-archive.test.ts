@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create } from 'tar';
-import { DEFAULT_LIMITS, type Limits } from '../grader/limits';
+import { DEFAULT_SUBMISSION_LIMITS, type SubmissionLimits } from '../grader/submission-limits';
 import { prepareSubmission } from '../grader/prepare';
 import type { Submission, SubmissionKind } from '../grader/submissions';
 import { zipArchive, type ZipEntry } from './helpers/zip-writer';
@@ -26,7 +26,7 @@ function zip(entries: ZipEntry[]): Submission {
 }
 
 /** Prepares into a fresh folder inside `work`/box, so anything written outside it would show up in `work`. */
-async function prepare(sub: Submission, limits: Limits = DEFAULT_LIMITS) {
+async function prepare(sub: Submission, limits: SubmissionLimits = DEFAULT_SUBMISSION_LIMITS) {
   const box = path.join(work, 'box');
   mkdirSync(box, { recursive: true });
   return prepareSubmission(sub, box, limits);
@@ -73,7 +73,7 @@ describe('zip archives', () => {
   });
 
   test('stops at the limits: too many entries, too many bytes declared, sizes that lie', async () => {
-    const small = { ...DEFAULT_LIMITS, maxArchiveEntries: 5, maxArchiveBytes: 10_000 };
+    const small = { ...DEFAULT_SUBMISSION_LIMITS, maxArchiveEntries: 5, maxArchiveBytes: 10_000 };
     const many = zip(Array.from({ length: 6 }, (_, i) => ({ name: `student/f${i}.py`, data: 'x' })));
     await expect(prepare(many, small)).rejects.toThrow(/more than 5 entries/);
     const big = zip([{ name: 'student/big.py', data: Buffer.alloc(20_000), deflate: true }]);
@@ -83,7 +83,7 @@ describe('zip archives', () => {
   });
 
   test('stops at the student files limits', async () => {
-    const limits = { ...DEFAULT_LIMITS, maxFiles: 3 };
+    const limits = { ...DEFAULT_SUBMISSION_LIMITS, maxFiles: 3 };
     await expect(prepare(zip(Array.from({ length: 4 }, (_, i) => ({ name: `student/f${i}.py`, data: 'x' }))), limits)).rejects.toThrow(/more than 3 files/);
   });
 
@@ -122,7 +122,7 @@ describe('tar.gz archives', () => {
     writeFileSync(path.join(src, 'student', 'big.py'), Buffer.alloc(50_000));
     const file = path.join(work, 'big.tgz');
     await create({ gzip: true, file, cwd: src }, ['student']);
-    await expect(prepare(submission(file, 'tar.gz'), { ...DEFAULT_LIMITS, maxArchiveBytes: 10_000 })).rejects.toThrow(/expands to more than/);
+    await expect(prepare(submission(file, 'tar.gz'), { ...DEFAULT_SUBMISSION_LIMITS, maxArchiveBytes: 10_000 })).rejects.toThrow(/expands to more than/);
   });
 });
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
-import { parseCommand } from '../grader/cli';
+import { parseCommand } from '../grader/cli/grade-args';
 
 const REPO = path.resolve(__dirname, '..');
 const parse = (...argv: string[]) => parseCommand(argv, REPO, '/somewhere');

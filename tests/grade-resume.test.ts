@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { graderFingerprint } from '../grader/fingerprint';
 import { gradeAll } from '../grader/grade-run';
-import { DEFAULT_LIMITS } from '../grader/limits';
+import { DEFAULT_SUBMISSION_LIMITS } from '../grader/submission-limits';
 import { feedbackMarkdown } from '../grader/report/feedback';
 import { gradescopeJson } from '../grader/report/gradescope';
 import { junitXml } from '../grader/report/junit';
@@ -56,7 +56,7 @@ test('another time budget or other limits grade everything again', async () => {
   await gradeAll(gradeOptions(source, out, fakeGrader()));
   expect(await gradeAll(gradeOptions(source, out, fakeGrader(), { timeoutMs: 30_000 }))).toMatchObject({ graded: 3 });
   expect(await gradeAll(gradeOptions(source, out, fakeGrader(), { timeoutMs: 30_000 }))).toMatchObject({ graded: 0, unchanged: 3 });
-  expect(await gradeAll(gradeOptions(source, out, fakeGrader(), { timeoutMs: 30_000, limits: { ...DEFAULT_LIMITS, maxFiles: 10 } }))).toMatchObject({ graded: 3 });
+  expect(await gradeAll(gradeOptions(source, out, fakeGrader(), { timeoutMs: 30_000, limits: { ...DEFAULT_SUBMISSION_LIMITS, maxFiles: 10 } }))).toMatchObject({ graded: 3 });
 });
 
 describe("the grader's fingerprint", () => {
@@ -73,7 +73,7 @@ describe("the grader's fingerprint", () => {
     'package-lock.json',
     'fixtures/resolver/hosts',
   ];
-  const options = { exercises: ['udp-upper-server'], hidden: true, timeoutMs: 600_000, limits: DEFAULT_LIMITS };
+  const options = { exercises: ['udp-upper-server'], hidden: true, timeoutMs: 600_000, limits: DEFAULT_SUBMISSION_LIMITS };
   const change = (file: string) => writeFileSync(path.join(repo, file), `changed ${file}`);
   beforeAll(() => {
     repo = mkdtempSync(path.join(tmpdir(), 'grade-fingerprint-'));

@@ -17,7 +17,7 @@ import { junitXml } from '../grader/report/junit';
 import { summaryMarkdown } from '../grader/report/summary';
 import { runSubmission, type JestRun } from '../grader/run-submission';
 import { findSubmissions } from '../grader/submissions';
-import { DEFAULT_LIMITS } from '../grader/limits';
+import { DEFAULT_SUBMISSION_LIMITS } from '../grader/submission-limits';
 import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 import { plainProgress } from '../grader/progress';
 import { exercisesOfFile, type SubmissionResult } from '../specs/harness/results';
@@ -202,7 +202,7 @@ describe('a broken build environment', () => {
       jobs: 1,
       force: false,
       timeoutMs: 120_000,
-      limits: DEFAULT_LIMITS,
+      limits: DEFAULT_SUBMISSION_LIMITS,
       isolation: NO_WRAP,
       progress: plainProgress(() => undefined),
     };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { parseAllDocuments } from 'yaml';
-import { parseCommand, UsageError } from '../grader/cli';
+import { parseCommand, UsageError } from '../grader/cli/grade-args';
 import { KUBERNETES_DEFAULTS, kubernetesJobs, kubernetesYaml, type KubernetesOptions } from '../grader/kubernetes-job';
 import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 import { comparableOutput } from './helpers/output-compare';

@@ -6,11 +6,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_LIMITS } from '../grader/limits';
+import { DEFAULT_SUBMISSION_LIMITS } from '../grader/submission-limits';
 import { analyseSimilarity, mergeRanges, similarityToolInstalled, type SimilarityReport } from '../grader/similarity';
 import { OutputDir } from '../grader/store';
 import { findSubmissions } from '../grader/submissions';
-import { parseCommand, UsageError } from '../grader/cli';
+import { parseCommand, UsageError } from '../grader/cli/grade-args';
 import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 import { submission, udpExercise } from './helpers/sample-results';
 
@@ -88,7 +88,7 @@ describe('with Dolos', () => {
     write('fin', 'udp-upper-server.py', STARTER); // only the starter: not attempted, not compared
     write('gus', 'udp-upper-server.ts', readFileSync(path.join(REPO, 'reference', 'udp-upper-server.ts'), 'utf8'));
     writeFileSync(path.join(work, 'hal.zip'), 'not a zip archive');
-    report = await analyseSimilarity({ submissions: findSubmissions(work).submissions, exercises: ['udp-upper-server', 'tcp-client'], limits: DEFAULT_LIMITS });
+    report = await analyseSimilarity({ submissions: findSubmissions(work).submissions, exercises: ['udp-upper-server', 'tcp-client'], limits: DEFAULT_SUBMISSION_LIMITS });
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseCommand } from '../grader/cli';
+import { parseCommand } from '../grader/cli/grade-args';
 import { arrayScript, mergeScript, type SlurmOptions } from '../grader/slurm';
 import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 import { comparableOutput } from './helpers/output-compare';

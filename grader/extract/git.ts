@@ -8,7 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { runTempFolder } from '../../specs/harness/run-temp';
-import { SubmissionError, type Limits } from '../limits';
+import { SubmissionError, type SubmissionLimits } from '../submission-limits';
 import { ExtractionSink, type EntryType } from './sink';
 
 interface TreeEntry {
@@ -62,7 +62,7 @@ function parseBatch(output: Buffer): Buffer[] {
 
 const typeOf = (mode: string): EntryType => (mode === '120000' ? 'symlink' : mode.startsWith('100') ? 'file' : 'other');
 
-export async function exportGitHead(repo: string, dest: string, limits: Limits): Promise<void> {
+export async function exportGitHead(repo: string, dest: string, limits: SubmissionLimits): Promise<void> {
   // A user config of our own: trust this repository whoever owns it, and nothing else from outside.
   const configDir = runTempFolder('grade-git-');
   const config = path.join(configDir, 'gitconfig');

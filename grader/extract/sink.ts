@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { mib, SubmissionError, type Limits } from '../limits';
+import { mib, SubmissionError, type SubmissionLimits } from '../submission-limits';
 import { isExcluded } from '../student-files';
 
 export type EntryType = 'file' | 'folder' | 'symlink' | 'hardlink' | 'other';
@@ -51,7 +51,7 @@ export class ExtractionSink {
 
   constructor(
     readonly dest: string,
-    private readonly limits: Pick<Limits, 'maxArchiveEntries' | 'maxArchiveBytes'>,
+    private readonly limits: Pick<SubmissionLimits, 'maxArchiveEntries' | 'maxArchiveBytes'>,
   ) {
     mkdirSync(dest, { recursive: true });
   }

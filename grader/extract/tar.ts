@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
-import { SubmissionError, type Limits } from '../limits';
+import { SubmissionError, type SubmissionLimits } from '../submission-limits';
 import { ExtractionSink, type EntryType } from './sink';
 
 function typeOf(entry: ReadEntry): EntryType {
@@ -22,7 +22,7 @@ function typeOf(entry: ReadEntry): EntryType {
   }
 }
 
-export async function extractTar(input: Readable, dest: string, limits: Limits): Promise<void> {
+export async function extractTar(input: Readable, dest: string, limits: SubmissionLimits): Promise<void> {
   const sink = new ExtractionSink(dest, limits);
   const writes: Promise<void>[] = [];
   try {
@@ -54,6 +54,6 @@ export async function extractTar(input: Readable, dest: string, limits: Limits):
   }
 }
 
-export function extractTarGz(file: string, dest: string, limits: Limits): Promise<void> {
+export function extractTarGz(file: string, dest: string, limits: SubmissionLimits): Promise<void> {
   return extractTar(createReadStream(file), dest, limits);
 }

@@ -1,6 +1,6 @@
 /** Safe extraction of a .zip submission (yauzl reads the central directory; the sink checks every entry). */
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { SubmissionError, type Limits } from '../limits';
+import { SubmissionError, type SubmissionLimits } from '../submission-limits';
 import { ExtractionSink, type ArchiveEntry } from './sink';
 
 const S_IFMT = 0o170000;
@@ -28,7 +28,7 @@ async function eachEntry(zip: ZipFile, handle: (entry: Entry) => Promise<void>):
   });
 }
 
-export async function extractZip(file: string, dest: string, limits: Limits): Promise<void> {
+export async function extractZip(file: string, dest: string, limits: SubmissionLimits): Promise<void> {
   let zip: ZipFile;
   try {
     zip = await yauzl.openPromise(file, { decodeStrings: true, validateEntrySizes: true, strictFileNames: false });

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:os';
 import type { ExitInfo } from './launch';
-import { LIMITS, MIB } from './sandbox';
+import { PROGRAM_LIMITS, MIB } from './sandbox';
 
 export interface ExitFacts {
   exit: ExitInfo | undefined;
@@ -27,20 +27,20 @@ const mib = (bytes: number) => `${Math.round(bytes / MIB)} MiB`;
 const SYMPTOMS: { pattern: RegExp; says: string }[] = [
   {
     pattern: /\bMemoryError\b|heap out of memory|Reached heap limit|Allocation failed|Array buffer allocation failed|ERR_MEMORY_ALLOCATION_FAILED|std::bad_alloc|Cannot allocate memory|\bENOMEM\b/,
-    says: `exceeded ${mib(LIMITS.memoryBytes)} of memory`,
+    says: `exceeded ${mib(PROGRAM_LIMITS.memoryBytes)} of memory`,
   },
   {
     pattern: /can't start new thread|\bspawn\b[^\n]*\bEAGAIN\b|fork\(\)[\s\S]{0,300}Resource temporarily unavailable|fork: retry|fork failed/,
-    says: `reached the limit of ${LIMITS.processes} processes and threads`,
+    says: `reached the limit of ${PROGRAM_LIMITS.processes} processes and threads`,
   },
-  { pattern: /File too large|\bEFBIG\b|Errno 27\b/, says: `a file it wrote reached the ${mib(LIMITS.fileBytes)} limit` },
-  { pattern: /No space left on device|\bENOSPC\b/, says: `its private /tmp is full (${mib(LIMITS.tmpBytes)})` },
+  { pattern: /File too large|\bEFBIG\b|Errno 27\b/, says: `a file it wrote reached the ${mib(PROGRAM_LIMITS.fileBytes)} limit` },
+  { pattern: /No space left on device|\bENOSPC\b/, says: `its private /tmp is full (${mib(PROGRAM_LIMITS.tmpBytes)})` },
   { pattern: /Read-only file system|\bEROFS\b/, says: 'it tried to write where it may not: its folder is read-only while it is graded, /tmp is writable' },
 ];
 
 const SIGNALS: Partial<Record<NodeJS.Signals, string>> = {
-  SIGXCPU: `used more than ${LIMITS.cpuSeconds} s of CPU time`,
-  SIGXFSZ: `wrote a file larger than ${mib(LIMITS.fileBytes)}`,
+  SIGXCPU: `used more than ${PROGRAM_LIMITS.cpuSeconds} s of CPU time`,
+  SIGXFSZ: `wrote a file larger than ${mib(PROGRAM_LIMITS.fileBytes)}`,
   SIGSEGV: 'crashed: segmentation fault (SIGSEGV)',
   SIGBUS: 'crashed: bus error (SIGBUS)',
   SIGFPE: 'crashed: arithmetic error (SIGFPE)',

@@ -29,7 +29,7 @@ export { describeSandbox, isJail, type JailBackend, type SandboxMode, type Sandb
 
 export const MIB = 1024 * 1024;
 
-export interface Limits {
+export interface ProgramLimits {
   /** RLIMIT_DATA: heap and private memory maps (what an allocation loop grows). */
   memoryBytes: number;
   /** RLIMIT_STACK soft limit; glibc gives every thread a stack this big, counted in memoryBytes. */
@@ -45,7 +45,7 @@ export interface Limits {
   tmpBytes: number;
 }
 
-export const LIMITS: Limits = {
+export const PROGRAM_LIMITS: ProgramLimits = {
   memoryBytes: 512 * MIB,
   stackBytes: 2 * MIB,
   processes: 256,
@@ -136,7 +136,7 @@ export function jail(asked: JailRequest, mode: SandboxMode = sandboxSupport().mo
   if (mode === 'off') return { command: request.command, args: request.args, env: hostEnv(request), mode };
   if (mode === 'rlimits') {
     // No namespace of its own: the process count is the grader's user's, so it is not limited here.
-    const limits = rlimitArgs({ ...LIMITS, processes: 0 });
+    const limits = rlimitArgs({ ...PROGRAM_LIMITS, processes: 0 });
     return { command: 'prlimit', args: [...limits, '--', request.command, ...request.args], env: hostEnv(request), mode };
   }
   const jailMode = { asRoot: mode === 'root' };
@@ -153,8 +153,8 @@ function viewFor(request: JailRequest, mode: JailMode): ViewStep[] {
   for (const folder of SYSTEM_FOLDERS) view.bind(folder, 'ro');
   for (const link of SYSTEM_LINKS) view.systemLink(link);
   view.system();
-  view.tmpfs('/tmp', LIMITS.tmpBytes);
-  view.tmpfs('/dev/shm', LIMITS.tmpBytes);
+  view.tmpfs('/tmp', PROGRAM_LIMITS.tmpBytes);
+  view.tmpfs('/dev/shm', PROGRAM_LIMITS.tmpBytes);
   // An interpreter installed around the grader (a conda or venv holding the repository) stays hidden.
   for (const folder of interpreterMounts([request.command, ...request.args])) if (!containsOrIs(folder, REPO_ROOT)) view.bind(folder, 'ro');
   const { readable, writable } = pathsFor(request);
@@ -176,7 +176,7 @@ function programCommand(request: JailRequest, mode: JailMode, backend: JailBacke
     : backend === 'unshare'
       ? ['setpriv', '--inh-caps=-all', '--ambient-caps=-all', '--no-new-privs', '--']
       : [];
-  return [...drop, 'prlimit', ...rlimitArgs(LIMITS), '--', request.command, ...request.args];
+  return [...drop, 'prlimit', ...rlimitArgs(PROGRAM_LIMITS), '--', request.command, ...request.args];
 }
 
 function bwrapArgs(request: JailRequest, mode: JailMode): string[] {
@@ -219,7 +219,7 @@ function grantAccess(writable: string[], readable: string[], uid: number): void 
   }
 }
 
-export function rlimitArgs(limits: Limits): string[] {
+export function rlimitArgs(limits: ProgramLimits): string[] {
   const hard = (name: string, value: number) => `--${name}=${value}:${value}`;
   return [
     hard('data', limits.memoryBytes),

@@ -5,6 +5,7 @@
 import { TcpConnection } from './clients';
 import type { Check, CheckRun, ServerHandle } from './exercise';
 import { fail } from './expect';
+import type { Launched } from './launch';
 
 type Register = (meta: Check, body: (t: CheckRun) => Promise<void>) => void;
 
@@ -68,4 +69,25 @@ export function portInUse(check: Register, protocol: 'tcp' | 'udp', points = 1):
       });
     }
   });
+}
+
+/**
+ * How a server that is gone ended: a crash points at what it printed; a clean exit is a mistake of its
+ * own, and `mustKeep` says what it must do instead ("it must keep serving clients until it is killed.").
+ */
+export function serverEnded(program: Launched, mustKeep: string): string {
+  if (program.exit?.code !== 0) return `The server ${program.describeExit()} (what it printed is below).`;
+  return `The server ${program.describeExit()}: ${mustKeep}`;
+}
+
+/** Opens a client connection with `open`, or fails saying why, and how the server ended when it is gone. */
+export async function connectOrFail(server: { where: string; program: Launched }, open: () => Promise<TcpConnection>, why: string, mustKeep: string): Promise<TcpConnection> {
+  try {
+    return await open();
+  } catch (error) {
+    const exit = await server.program.waitForExit(500);
+    fail(`Could not connect to ${server.where} ${why}: ${(error as Error).message}.${exit ? `\n  ${serverEnded(server.program, mustKeep)}` : ''}`, {
+      hint: 'the server must keep running and go back to accept() after every client, whatever that client did',
+    });
+  }
 }

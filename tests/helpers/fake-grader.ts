@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExerciseResult } from '../../specs/harness/results';
 import type { GradeOptions } from '../../grader/grade-run';
-import { DEFAULT_LIMITS } from '../../grader/limits';
+import { DEFAULT_SUBMISSION_LIMITS } from '../../grader/submission-limits';
 import { plainProgress } from '../../grader/progress';
 import type { JestOutcome, JestRun } from '../../grader/run-submission';
 import { findSubmissions } from '../../grader/submissions';
@@ -67,7 +67,7 @@ export function gradeOptions(source: string, out: string, fake: FakeGrader, more
     jobs: 2,
     force: false,
     timeoutMs: 60_000,
-    limits: DEFAULT_LIMITS,
+    limits: DEFAULT_SUBMISSION_LIMITS,
     isolation: { wrap: (command, args) => ({ command, args }) },
     progress: plainProgress(() => undefined),
     run: fake.run,

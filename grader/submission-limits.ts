@@ -1,5 +1,5 @@
 /** How much of a submission is taken at most; beyond these it is not graded, with a message saying why. */
-export interface Limits {
+export interface SubmissionLimits {
   /** Files taken from the student's folder. */
   maxFiles: number;
   /** Bytes of those files, in all. */
@@ -10,7 +10,7 @@ export interface Limits {
   maxArchiveBytes: number;
 }
 
-export const DEFAULT_LIMITS: Limits = {
+export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = {
   maxFiles: 500,
   maxBytes: 20 * 1024 * 1024,
   maxArchiveEntries: 20_000,

@@ -2,11 +2,11 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import path from 'node:path';
-import { exerciseIds } from '../specs/harness/exercise-list';
+import { exerciseIds } from '../../specs/harness/exercise-list';
 import { parseArgs } from 'node:util';
-import { KUBERNETES_DEFAULTS, type KubernetesOptions } from './kubernetes-job';
-import type { SlurmOptions } from './slurm';
-import { parseShard, type Shard } from './submissions';
+import { KUBERNETES_DEFAULTS, type KubernetesOptions } from '../kubernetes-job';
+import type { SlurmOptions } from '../slurm';
+import { parseShard, type Shard } from '../submissions';
 
 export const USAGE = `Usage:
   npm run grade -- [SUBMISSIONS] [options]     grade every submission in a folder
