@@ -24,15 +24,18 @@ test('the lab works here, or says why (on CI it must work)', () => {
 });
 
 /** Runs `python3 -c CODE` in the lab, jailed as a check's program; resolves with how it ended. */
-async function inLab(lab: BroadcastLab, dir: string, code: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string }> {
+async function inLab(lab: BroadcastLab, dir: string, code: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const wrapped = lab.wrap('python3', ['-c', code]);
   const jailed = jail({ command: wrapped.command, args: wrapped.args, cwd: dir, inherited: process.env, env: {} });
-  const child = spawn(jailed.command, jailed.args, { cwd: dir, env: jailed.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // stderr is kept, not inherited: a shell in the chain says "Terminated" when the program kills itself.
+  const child = spawn(jailed.command, jailed.args, { cwd: dir, env: jailed.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
+  let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
   const exit = isJail(sandboxSupport().mode) ? fromJailStatus(status, signal) : { code: status, signal };
-  return { ...exit, stdout };
+  return { ...exit, stdout, stderr };
 }
 
 const BROADCAST_EVERYWHERE = `
