@@ -4,7 +4,7 @@
  * sight, the resolver's nested user namespace still works, signals reported as signals).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describeExit, fromJailStatus, type ExitFacts } from '../specs/harness/exit-reasons';
@@ -14,6 +14,7 @@ import { fromJailStatus as exitOf } from '../specs/harness/exit-reasons';
 import { pythonExecutable } from '../specs/harness/interpreters';
 import { jail, PROGRAM_LIMITS, pathsFor, rlimitArgs, workingJails, type SandboxSupport } from '../specs/harness/sandbox';
 import { detectSandbox } from '../specs/harness/sandbox-support';
+import { fstabLine } from '../specs/harness/unshare-jail';
 import { waitUntil } from './helpers/wait';
 
 describe('what the jail shows a program', () => {
@@ -48,9 +49,20 @@ describe('what the jail shows a program', () => {
     expect(jailed.command).toBe('setpriv');
     const args = jailed.args.join(' ');
     expect(args).toMatch(/^--pdeathsig KILL -- unshare --map-current-user --keep-caps --pid --fork --kill-child --mount --propagation private --ipc --uts -- sh \S+jail\.sh \S+ ro\S* /);
-    expect(args).toMatch(/ ro \/usr \/usr ro[,a-z]* ro \/etc \/etc ro[,a-z]* proc dev /);
-    expect(args).toContain(`tmpfs /tmp ${PROGRAM_LIMITS.tmpBytes}`);
-    expect(args).toContain(`rw ${temp} ${temp}`);
+    // The mounts are fstab files, each mounted by one `mount --all`; the check folder inside the tmpfs is made between them.
+    const root = jailed.args[jailed.args.indexOf('sh') + 2];
+    const files = jailed.args.flatMap((word, i) => (word === 'mounts' ? [jailed.args[i + 1]] : []));
+    expect(args).toContain(`mounts ${files[0]} dir ${temp} mounts ${files[1]} --`);
+    const [first, second] = files.map((file) => readFileSync(file, 'utf8').split('\n').filter(Boolean));
+    expect(first[0]).toBe(`${root} ${root} none bind 0 0`);
+    expect(first).toEqual(expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^/usr ${root}/usr none bind,ro[,a-z]* 0 0$`)),
+      expect.stringMatching(new RegExp(`^/etc ${root}/etc none bind,ro[,a-z]* 0 0$`)),
+      `proc ${root}/proc proc defaults 0 0`,
+      `/dev/null ${root}/dev/null none bind 0 0`,
+      `tmpfs ${root}/tmp tmpfs mode=1777,size=${PROGRAM_LIMITS.tmpBytes} 0 0`,
+    ]));
+    expect(second).toEqual([`${temp} ${root}${temp} none bind 0 0`]);
     // No capability is left to the program: it cannot remount its read-only view.
     expect(args).toMatch(/ -- setpriv --inh-caps=-all --ambient-caps=-all --no-new-privs -- prlimit .* -- node x\.js /);
     expect(jailed.env.SECRET).toBeUndefined();
@@ -269,4 +281,10 @@ describe("python3's folders are asked once, by the first process, whatever name 
     expect(ran.stderr).toBe('');
     expect(JSON.parse(ran.stdout)).toEqual(['/forged-prefix']);
   }, 60_000);
+});
+
+describe('the util-linux jail\'s fstab files', () => {
+  test('a path with spaces, tabs, backslashes or # is written with octal escapes, other characters as they are', () => {
+    expect(fstabLine('/a b/c\td\\e#f', '/jail/é x', 'none', 'bind,ro')).toBe('/a\\040b/c\\011d\\134e\\043f /jail/é\\040x none bind,ro 0 0');
+  });
 });

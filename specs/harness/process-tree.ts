@@ -55,7 +55,7 @@ const JAIL_TOOLS = new Set(['bwrap', 'unshare']);
  * a busy machine stretches to seconds, most of them never seen between two samples. Until the first
  * process that is none of them appears, the time is the grader's, not the program's.
  */
-const JAIL_SET_UP = new Set([...JAIL_TOOLS, 'setpriv', 'prlimit', 'mount', 'mkdir', 'ln']);
+const JAIL_SET_UP = new Set([...JAIL_TOOLS, 'setpriv', 'prlimit', 'mount', 'mkdir', 'ln', 'pivot_root', 'umount']);
 const JAIL_SCRIPT = /(^|\/)jail\.sh$/;
 /** Sleeping here, a task waits for another task of the tree (a child, a lock of its own): neither working nor held. */
 const WAITS_FOR_ITS_OWN = /^(do_wait|kernel_wait4|futex_wait_queue(_me)?|futex_wait)$/;

@@ -3,10 +3,12 @@
  * unshare gives it fresh PID, mount, IPC and UTS namespaces (and a user namespace when the grader is
  * not root), and jail.sh, PID 1 there, mounts the program's view and runs the program.
  *
- * Starting programs costs here (about a millisecond each), so the folders, links and mount points of
- * a view are laid out once per process on the host, in a folder of this process's ("template"), which
- * jail.sh bind-mounts as the jail's root: it only mounts. Only what lies inside the jail's own tmpfs
- * mounts (a check folder in /tmp) is created in the jail.
+ * Starting programs costs here (a few milliseconds each, on every program start), so the folders,
+ * links and mount points of a view are laid out once per process on the host, in a folder of this
+ * process's ("template"), which jail.sh bind-mounts as the jail's root, and the mounts are written there
+ * once as fstab files, each mounted by one `mount --all` (one process instead of one per mount). Only
+ * what lies inside the jail's own tmpfs mounts (a check folder in /tmp) is created in the jail, between
+ * two such files.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ export const DEVICE_NODES = ['null', 'zero', 'full', 'random', 'urandom', 'tty']
 const DEVICE_LINKS: [string, string][] = [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'], ['stderr', '/proc/self/fd/2']];
 
 let area: string | undefined;
-const templates = new Map<string, string>();
+const templates = new Map<string, { root: string; inside: string[] }>();
 
 /** `unshare ... sh jail.sh ROOT FLAGS CWD STEPS -- command`, to run under `setpriv`. */
 export function unshareJailArgs(steps: ViewStep[], cwd: string, asRoot: boolean, command: string[]): string[] {
@@ -34,17 +36,17 @@ export function unshareJailArgs(steps: ViewStep[], cwd: string, asRoot: boolean,
   ];
 }
 
-/** The host folder laid out for these steps (made once per process), and the steps left for jail.sh. */
+/** The host folder laid out for these steps and its fstab files (made once per process), and the steps left for jail.sh. */
 function template(steps: ViewStep[]): { root: string; inside: string[] } {
   const key = createHash('sha256').update(JSON.stringify(steps)).digest('hex').slice(0, 16);
-  const inside = scriptSteps(steps);
-  let root = templates.get(key);
-  if (!root) {
-    root = path.join(jailArea(), key);
+  let made = templates.get(key);
+  if (!made) {
+    const root = path.join(jailArea(), key);
     layOut(root, steps);
-    templates.set(key, root);
+    made = { root, inside: scriptSteps(steps, root) };
+    templates.set(key, made);
   }
-  return { root, inside };
+  return made;
 }
 
 /** Inherited by the processes this one starts (jest's workers), whose laid-out views live inside it. */
@@ -108,36 +110,60 @@ function layOut(root: string, steps: ViewStep[]): void {
   }
 }
 
-/** jail.sh's steps: the mounts, and the folders and mount points inside its tmpfs mounts. */
-function scriptSteps(steps: ViewStep[]): string[] {
+/**
+ * jail.sh's steps: `mounts FILE` (an fstab file of the mounts up to the next other step, written here)
+ * and the folders, files and links inside its tmpfs mounts, in the view's order.
+ */
+function scriptSteps(steps: ViewStep[], root: string): string[] {
   const out: string[] = [];
   const tmpfs: string[] = [];
   const inTmpfs = (jailPath: string) => tmpfs.some((mount) => isInside(jailPath, mount));
+  const at = (jailPath: string) => path.join(root, jailPath);
+  let lines: string[] = [fstabLine(root, root, 'none', 'bind')];
+  const flush = () => {
+    if (lines.length === 0) return;
+    const file = `${root}.mounts-${out.length}`;
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    out.push('mounts', file);
+    lines = [];
+  };
+  const create = (...step: string[]) => {
+    flush();
+    out.push(...step);
+  };
   for (const step of steps) {
     switch (step.kind) {
       case 'dir':
-        if (inTmpfs(step.path)) out.push('dir', step.path);
+        if (inTmpfs(step.path)) create('dir', step.path);
         break;
       case 'link':
-        if (inTmpfs(step.path)) out.push('link', step.target, step.path);
+        if (inTmpfs(step.path)) create('link', step.target, step.path);
         break;
       case 'tmpfs':
-        if (inTmpfs(step.path)) out.push('dir', step.path);
-        out.push('tmpfs', step.path, String(step.bytes));
+        if (inTmpfs(step.path)) create('dir', step.path);
+        lines.push(fstabLine('tmpfs', at(step.path), 'tmpfs', `mode=1777,size=${step.bytes}`));
         tmpfs.push(step.path);
         break;
       case 'bind':
-        if (inTmpfs(step.path)) out.push(step.directory ? 'dir' : 'file', step.path);
-        if (step.writable) out.push('rw', step.source, step.path);
-        else out.push('ro', step.source, step.path, ['ro', ...lockedFlags(step.source)].join(','));
+        if (inTmpfs(step.path)) create(step.directory ? 'dir' : 'file', step.path);
+        lines.push(fstabLine(step.source, at(step.path), 'none', step.writable ? 'bind' : ['bind', 'ro', ...lockedFlags(step.source)].join(',')));
         break;
       case 'proc':
-        out.push('proc');
+        lines.push(fstabLine('proc', at('/proc'), 'proc', 'defaults'));
         break;
       case 'dev':
-        out.push('dev');
+        // Like bubblewrap's --dev: the harmless device nodes only (the host's /dev has the disks and the
+        // grader's terminals); their mount points and the /proc links are laid out already.
+        for (const node of DEVICE_NODES) lines.push(fstabLine(`/dev/${node}`, at(`/dev/${node}`), 'none', 'bind'));
         break;
     }
   }
+  flush();
   return out;
+}
+
+/** One line of an fstab file; whitespace, `\\` and `#` in a path are written as octal escapes, as fstab(5) reads them. */
+export function fstabLine(source: string, target: string, type: string, options: string): string {
+  const field = (value: string) => value.replace(/[ \t\n\r\v\f\\#]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return [field(source), field(target), type, options, '0', '0'].join(' ');
 }
