@@ -3,6 +3,8 @@
  * and does not change with what a jest project grades, and ts-jest's output when a file is compiled.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const REPO = path.resolve(__dirname, '..');
@@ -35,6 +37,19 @@ console.log(JSON.stringify([
   t.getCacheKey('const x = 1;', '/r/a.ts', options({}, { supportsStaticESM: true })),
 ]));`) as string[];
     expect(new Set(keys).size).toBe(4);
+  });
+
+  test("leaves the key to ts-jest when the output could depend on more than one file's text (no isolatedModules)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'transform-'));
+    try {
+      writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true } }));
+      const result = inFreshNode(`
+try { t.getCacheKey('const x = 1;', '/r/a.ts', { ...options({}), config: { rootDir: ${JSON.stringify(dir)}, globals: {} } }); } catch {}
+console.log(JSON.stringify({ loaded: loadedTypeScript() }));`);
+      expect(result).toEqual({ loaded: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('compiles with ts-jest when asked to (loading TypeScript only then)', () => {

@@ -19,16 +19,19 @@ const VERSIONS = ['ts-jest', 'typescript'].map((name) => `${name}@${require(`${n
 function createTransformer(options = {}) {
   let tsJest;
   const compiler = () => (tsJest ??= require('ts-jest').default.createTransformer(options));
+  /** Per rootDir: tsconfig.json's text when the key below covers all the output depends on, else undefined. */
   const tsconfigs = new Map();
-  const tsconfigText = (rootDir) => {
-    const file = String(options.tsconfig ?? '<rootDir>/tsconfig.json').replace('<rootDir>', rootDir);
-    if (!tsconfigs.has(file)) tsconfigs.set(file, readFileSync(path.resolve(rootDir, file), 'utf8'));
-    return tsconfigs.get(file);
+  const ownKeyBasis = (config) => {
+    if (!tsconfigs.has(config.rootDir)) tsconfigs.set(config.rootDir, readKeyBasis(options, config));
+    return config.globals?.['ts-jest'] === undefined ? tsconfigs.get(config.rootDir) : undefined;
   };
   const getCacheKey = (source, file, transformOptions) => {
     const { config, instrument = false, supportsStaticESM = false } = transformOptions;
+    const tsconfig = ownKeyBasis(config);
+    // Anything else (type-checking across files, an `extends` chain, ts-jest globals): ts-jest's own key.
+    if (tsconfig === undefined) return compiler().getCacheKey(source, file, transformOptions);
     return createHash('sha1')
-      .update([KEY_VERSION, VERSIONS, JSON.stringify(options), tsconfigText(config.rootDir), `instrument:${instrument}`, `esm:${supportsStaticESM}`, file].join('\0'))
+      .update([KEY_VERSION, VERSIONS, JSON.stringify(options), tsconfig, `instrument:${instrument}`, `esm:${supportsStaticESM}`, file].join('\0'))
       .update('\0')
       .update(source)
       .digest('hex');
@@ -40,6 +43,18 @@ function createTransformer(options = {}) {
     process: (...args) => compiler().process(...args),
     processAsync: (...args) => compiler().processAsync(...args),
   };
+}
+
+/** tsconfig.json's text, if it is one plain JSON file with isolatedModules on (each file compiled alone). */
+function readKeyBasis(options, config) {
+  if (typeof options.tsconfig !== 'string') return undefined;
+  try {
+    const text = readFileSync(path.resolve(config.rootDir, options.tsconfig.replace('<rootDir>', () => config.rootDir)), 'utf8');
+    const parsed = JSON.parse(text);
+    return parsed.compilerOptions?.isolatedModules === true && parsed.extends === undefined ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 module.exports = { createTransformer };

@@ -119,6 +119,7 @@ function scriptSteps(steps: ViewStep[], root: string): string[] {
   const tmpfs: string[] = [];
   const inTmpfs = (jailPath: string) => tmpfs.some((mount) => isInside(jailPath, mount));
   const at = (jailPath: string) => path.join(root, jailPath);
+  const bound = new Set<string>();
   let lines: string[] = [fstabLine(root, root, 'none', 'bind')];
   const flush = () => {
     if (lines.length === 0) return;
@@ -145,6 +146,10 @@ function scriptSteps(steps: ViewStep[], root: string): string[] {
         tmpfs.push(step.path);
         break;
       case 'bind':
+        // mount --all skips a mount whose source and target are mounted already: a second bind of one
+        // path (read-only, then writable) would be left out silently. A view never makes one.
+        if (bound.has(step.path)) throw new Error(`the jail's view binds ${step.path} twice`);
+        bound.add(step.path);
         if (inTmpfs(step.path)) create(step.directory ? 'dir' : 'file', step.path);
         lines.push(fstabLine(step.source, at(step.path), 'none', step.writable ? 'bind' : ['bind', 'ro', ...lockedFlags(step.source)].join(',')));
         break;
