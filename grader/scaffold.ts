@@ -1,6 +1,7 @@
 /**
- * A new exercise from the templates in templates/new-exercise/KIND/: a spec with a first check and
- * the shared port-in-use check, a reference, Python and TypeScript starters, the two good samples'
+ * A new exercise from the templates in templates/new-exercise/KIND/ (a TCP or UDP server, a TCP
+ * client, a command-line tool): a spec with its first checks (a server's include the shared
+ * port-in-use check), a reference, Python and TypeScript starters, the two good samples'
  * solutions, labelled broken programs failing each check, a docs page and the README's contract row.
  * What it makes passes the selftest as it is, so a course starts from a green exercise and changes
  * the contract from there.

@@ -44,7 +44,7 @@ describe('scaffoldExercise', () => {
 
   test.each([
     ['Upper_Case', 'udp-server', /is not an exercise id/],
-    ['udp-x', 'no-such-kind', /there is no kind "no-such-kind": one of tcp-server, udp-server/],
+    ['udp-x', 'no-such-kind', /there is no kind "no-such-kind": one of tcp-client, tcp-server, tool, udp-server/],
   ])('refuses id %s of kind %s, writing nothing', (id, kind, message) => {
     const root = miniRepo(`refuses-${id}`);
     expect(() => scaffoldExercise(root, id, kind)).toThrow(message);
@@ -106,7 +106,7 @@ describe('a new exercise of each kind in a copy of this repository', () => {
       const made = await run(copy, 'scripts/new-exercise.ts', [`new-${kind}`, '--kind', kind]);
       expect(made.output).toContain(`new-${kind} passes the selftest as it is`);
       expect(made.code).toBe(0);
-      expect(readFileSync(path.join(copy, `docs/exercises/new-${kind}.md`), 'utf8')).toMatch(/\| `answers` \| 1 \|\n\| exits non-zero .* \| `port-in-use` \| 1 \|/);
+      expect(readFileSync(path.join(copy, `docs/exercises/new-${kind}.md`), 'utf8')).toMatch(/\| `answers` \| 1 \|\n\| exits non-zero.* \| `(port-in-use|refused|bad-input)` \| 1 \|/);
     }
     const exercises = kinds.flatMap((kind) => ['--exercise', `new-${kind}`]);
     const green = await run(copy, 'scripts/selftest.ts', exercises);
