@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCLI } from 'jest';
 import { baseProject } from '../jest.config';
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   beginRun();
+  pruneStaleJestCaches();
   const everything = only.length === 0 && exercises.length === 0;
   if (everything) outcomes.push(typecheck());
 
@@ -231,6 +232,29 @@ function noLeftoverProcesses(): Outcome {
     }
   }
   return { ok: leftovers.length === 0, what: 'no student or reference process survives the run', detail: leftovers.join('\n') || undefined };
+}
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * jest never removes its caches. Earlier versions of this selftest left a haste map and a transform
+ * cache behind per project and run (about 190 MB a run); whatever no run has written to for a week goes.
+ */
+function pruneStaleJestCaches(now = Date.now()): void {
+  const dir = baseProject.cacheDirectory;
+  const newest = (entry: string): number => {
+    const stat = statSync(entry);
+    if (!stat.isDirectory()) return stat.mtimeMs;
+    return Math.max(stat.mtimeMs, ...readdirSync(entry).map((name) => statSync(path.join(entry, name)).mtimeMs));
+  };
+  for (const name of existsSync(dir) ? readdirSync(dir) : []) {
+    if (!/^(haste-map|jest-transform-cache|perf-cache)-/.test(name)) continue;
+    try {
+      if (now - newest(path.join(dir, name)) > WEEK_MS) rmSync(path.join(dir, name), { recursive: true, force: true });
+    } catch {
+      // another run removed or is writing it: left as it is
+    }
+  }
 }
 
 /** The files that took longest, with the target each graded: where a faster selftest starts. */

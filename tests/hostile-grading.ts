@@ -61,12 +61,12 @@ export interface Graded {
 
 let configFile: string | undefined;
 
-/** A jest config for the children: the project's transform, only the exercise's spec, no reporters. */
+/** A jest config for the children: the project's transform, only the exercise's spec, no reporters; a fixed id (see selftest.ts). */
 function childConfig(): string {
   if (!configFile) {
     const dir = mkdtempSync(path.join(tmpdir(), 'hostile-config-'));
     configFile = path.join(dir, 'jest.config.json');
-    writeFileSync(configFile, JSON.stringify({ ...baseProject, rootDir: REPO, testMatch: [`<rootDir>/specs/${EXERCISE}.spec.ts`], reporters: [] }));
+    writeFileSync(configFile, JSON.stringify({ ...baseProject, id: 'hostile-grading', rootDir: REPO, testMatch: [`<rootDir>/specs/${EXERCISE}.spec.ts`], reporters: [] }));
   }
   return configFile;
 }

@@ -31,7 +31,8 @@ export function runJestChild(work: string, child: JestChild): Promise<{ output: 
   for (const [name, source] of Object.entries(child.specs)) writeFileSync(path.join(dir, 'specs', name), source);
   mkdirSync(path.join(dir, 'student'));
   for (const [name, source] of Object.entries(child.student)) writeFileSync(path.join(dir, 'student', name), source);
-  // A TypeScript config, like jest.config.ts, so that jest can load the TypeScript reporters.
+  // A TypeScript config, like jest.config.ts, so that jest can load the TypeScript reporters. A fixed id:
+  // jest names its caches after the config's path, new for every child, and leaves them behind.
   const config = path.join(dir, 'jest.config.ts');
   writeFileSync(
     config,
@@ -39,7 +40,7 @@ export function runJestChild(work: string, child: JestChild): Promise<{ output: 
       '/** @jest-config-loader esbuild-register */',
       `require(${JSON.stringify(path.join(REPO, 'node_modules', 'esbuild-register', 'dist', 'node'))}).register();`,
       `const { baseProject } = require(${JSON.stringify(path.join(REPO, 'jest.config'))});`,
-      `module.exports = { ...baseProject, rootDir: ${JSON.stringify(REPO)}, roots: [${JSON.stringify(path.join(dir, 'specs'))}], testMatch: ['**/*.spec.ts'], reporters: [${JSON.stringify(child.reporter)}] };`,
+      `module.exports = { ...baseProject, id: 'jest-child', rootDir: ${JSON.stringify(REPO)}, roots: [${JSON.stringify(path.join(dir, 'specs'))}], testMatch: ['**/*.spec.ts'], reporters: [${JSON.stringify(child.reporter)}] };`,
     ].join('\n'),
   );
   return new Promise((resolve) => {
