@@ -1,21 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { TcpConnection, type Received } from './harness/clients';
+import { TcpConnection } from './harness/clients';
 import { allByteValues, lowercaseText, pseudoRandomBytes } from './harness/data';
 import { exercise, type ServerHandle } from './harness/exercise';
 import { expectBytes, fail } from './harness/expect';
 import { NotReadyError, waitForListener } from './harness/ready';
 import { portInUse, silentAndResettingClients } from './harness/server-checks';
+import { howItEnded } from './harness/stream-checks';
 
 const MiB = 1024 * 1024;
-
-/** How a read ended, in words, for failure messages. */
-function howItEnded(received: Received, timeoutMs: number): string {
-  const bytes = `${received.data.length} byte${received.data.length === 1 ? '' : 's'}`;
-  if (received.error) return `the connection was reset (${received.error}) after ${bytes} had come back`;
-  if (received.ended) return `the server closed the connection after sending ${bytes}`;
-  if (received.timedOut) return `${bytes} came back within ${timeoutMs / 1000} s and the connection stayed open`;
-  return `${bytes} came back`;
-}
 
 /** Connects, or fails saying the server is gone (with how it exited) instead of a bare ECONNREFUSED. */
 async function connect(server: ServerHandle, who: string, timeoutMs = 2000): Promise<TcpConnection> {
