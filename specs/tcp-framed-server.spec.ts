@@ -85,15 +85,11 @@ async function expectReplies(conn: TcpConnection, expected: Buffer, how: Exchang
  */
 async function whyClosed(got: Received, how: Exchange): Promise<string> {
   if (!(got.ended || got.error)) return '';
-  if (await how.server.program.waitForExit(500)) return `\n  ${howItEnded(how.server)}`;
+  if (await how.server.program.waitForExit(500)) return `\n  ${serverEnded(how.server.program, KEEP_SERVING)}`;
   return littleEndianSuspicion(got, how.sent);
 }
 
 const KEEP_SERVING = 'it must keep serving clients until it is killed.';
-
-function howItEnded(server: ServerHandle): string {
-  return serverEnded(server.program, KEEP_SERVING);
-}
 
 async function connect(server: ServerHandle, why: string): Promise<TcpConnection> {
   const conn = await connectOrFail(server, () => TcpConnection.open(server), why, KEEP_SERVING);

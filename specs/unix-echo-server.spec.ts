@@ -21,11 +21,7 @@ function connect(server: UnixServer, why: string): Promise<TcpConnection> {
 async function exitNote(got: Received, server: UnixServer): Promise<string> {
   if (!(got.ended || got.error)) return '';
   const exit = await server.program.waitForExit(500);
-  return exit ? `\n  ${howItEnded(server)}` : '';
-}
-
-function howItEnded(server: UnixServer): string {
-  return serverEnded(server.program, KEEP_ACCEPTING);
+  return exit ? `\n  ${serverEnded(server.program, KEEP_ACCEPTING)}` : '';
 }
 
 /** Sends `data`, half-closes, and fails unless exactly `data` comes back (EOF from the server not required). */
