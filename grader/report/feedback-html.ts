@@ -4,13 +4,13 @@
  * hidden checks are only counted.
  */
 import type { CheckResult, ExerciseResult, SubmissionResult } from '../../specs/harness/results';
+import { pointsLabel } from '../../specs/harness/titles';
 import { hiddenSummary } from './feedback';
 import { escapeHtml, REPORT_STYLE } from './html';
 import { notRunSummary, studentCapture, studentMessage, studentText, studentTimeline } from './student-view';
 import { timelineSvg } from './timeline';
 
 const encodePath = (file: string) => file.split('/').map(encodeURIComponent).join('/');
-const points = (n: number) => `${n} pt${n === 1 ? '' : 's'}`;
 
 /** Plain symbols, coloured by CSS: an emoji font is not on every machine that opens the page. */
 const MARK: Record<CheckResult['status'], string> = {
@@ -22,7 +22,7 @@ const MARK: Record<CheckResult['status'], string> = {
 };
 
 function visibleCheck(check: CheckResult): string {
-  const line = `<li>${MARK[check.status]} ${escapeHtml(check.title)} <code>${escapeHtml(check.id)}</code> — ${check.points}/${points(check.maxPoints)}${check.status === 'passed' ? '' : ` (${check.status})`}`;
+  const line = `<li>${MARK[check.status]} ${escapeHtml(check.title)} <code>${escapeHtml(check.id)}</code> — ${check.points}/${pointsLabel(check.maxPoints)}${check.status === 'passed' ? '' : ` (${check.status})`}`;
   const message = studentMessage(check);
   if (!message || check.status === 'passed') return `${line}</li>`;
   const timeline = studentTimeline(check);
@@ -33,7 +33,7 @@ function visibleCheck(check: CheckResult): string {
 }
 
 function exerciseSection(exercise: ExerciseResult): string {
-  const parts = [`<h2>${escapeHtml(exercise.id)}: ${exercise.score}/${points(exercise.max)}</h2>`];
+  const parts = [`<h2>${escapeHtml(exercise.id)}: ${exercise.score}/${pointsLabel(exercise.max)}</h2>`];
   if (!exercise.attempted) parts.push(`<p>Not attempted: ${escapeHtml(exercise.reason ?? '')}</p>`);
   else if (exercise.reason) parts.push(`<p>The checks could not run:</p><pre>${escapeHtml(studentText(exercise.reason))}</pre>`);
   const notRun = exercise.attempted ? notRunSummary(exercise) : undefined;
@@ -46,7 +46,7 @@ function exerciseSection(exercise: ExerciseResult): string {
 }
 
 export function feedbackHtml(result: SubmissionResult): string {
-  const parts = [`<h1>Feedback: ${escapeHtml(result.name)}</h1>`, `<p><b>Total: ${result.score}/${points(result.max)}</b></p>`];
+  const parts = [`<h1>Feedback: ${escapeHtml(result.name)}</h1>`, `<p><b>Total: ${result.score}/${pointsLabel(result.max)}</b></p>`];
   if (result.error) parts.push(`<p>Your submission could not be graded completely:</p><pre>${escapeHtml(studentText(result.error))}</pre>`);
   parts.push(...result.exercises.map(exerciseSection));
   parts.push('<hr><p><small>A check earns all its points or none. Run <code>npm test</code> in your copy of the course repository to see the visible checks on your machine; <code>npm test -- --trace ID</code> prints every check\'s exchange.</small></p>');

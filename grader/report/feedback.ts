@@ -4,10 +4,10 @@
  * titles and messages never appear, so feedback cannot leak what they test.
  */
 import type { CheckResult, ExerciseResult, SubmissionResult } from '../../specs/harness/results';
+import { pointsLabel } from '../../specs/harness/titles';
 import { notRunSummary, studentCapture, studentMessage, studentText, studentTimeline } from './student-view';
 import { timelineMarkdown } from './timeline';
 
-const points = (n: number) => `${n} pt${n === 1 ? '' : 's'}`;
 
 /** A fenced block that no backtick run inside the text can close early. */
 export function codeBlock(text: string): string {
@@ -30,7 +30,7 @@ const MARK: Record<CheckResult['status'], string> = {
 };
 
 function visibleCheck(check: CheckResult): string {
-  const line = `- ${MARK[check.status]} ${escapeMarkdown(check.title)} — ${check.points}/${points(check.maxPoints)}${check.status === 'passed' ? '' : ` (${check.status})`}`;
+  const line = `- ${MARK[check.status]} ${escapeMarkdown(check.title)} — ${check.points}/${pointsLabel(check.maxPoints)}${check.status === 'passed' ? '' : ` (${check.status})`}`;
   const message = studentMessage(check);
   if (!message || check.status === 'passed') return line;
   const timeline = studentTimeline(check);
@@ -45,11 +45,11 @@ export function hiddenSummary(hidden: CheckResult[]): string {
   const earned = hidden.reduce((s, c) => s + c.points, 0);
   const max = hidden.reduce((s, c) => s + c.maxPoints, 0);
   const passed = hidden.filter((c) => c.status === 'passed').length;
-  return `- 🔒 ${hidden.length} hidden check${hidden.length === 1 ? '' : 's'} (${points(max)}): ${passed} passed, ${earned}/${points(max)} earned`;
+  return `- 🔒 ${hidden.length} hidden check${hidden.length === 1 ? '' : 's'} (${pointsLabel(max)}): ${passed} passed, ${earned}/${pointsLabel(max)} earned`;
 }
 
 function exerciseSection(exercise: ExerciseResult): string {
-  const lines = [`## ${exercise.id}: ${exercise.score}/${points(exercise.max)}`, ''];
+  const lines = [`## ${exercise.id}: ${exercise.score}/${pointsLabel(exercise.max)}`, ''];
   if (!exercise.attempted) lines.push(`Not attempted: ${escapeMarkdown(exercise.reason ?? '')}`, '');
   else if (exercise.reason) lines.push('The checks could not run:', '', codeBlock(studentText(exercise.reason)), '');
   const visible = exercise.checks.filter((c) => !c.hidden);
@@ -62,7 +62,7 @@ function exerciseSection(exercise: ExerciseResult): string {
 }
 
 export function feedbackMarkdown(result: SubmissionResult): string {
-  const lines = [`# Feedback: ${escapeMarkdown(result.name)}`, '', `**Total: ${result.score}/${points(result.max)}**`, ''];
+  const lines = [`# Feedback: ${escapeMarkdown(result.name)}`, '', `**Total: ${result.score}/${pointsLabel(result.max)}**`, ''];
   if (result.error) lines.push('Your submission could not be graded completely:', '', codeBlock(studentText(result.error)), '');
   if (result.exercises.length > 1) {
     lines.push('| Exercise | Score |', '|---|---:|');

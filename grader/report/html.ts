@@ -4,6 +4,7 @@
  * submissions, and per submission what failed and why (hidden checks included).
  */
 import type { CheckResult, SubmissionResult } from '../../specs/harness/results';
+import { pointsLabel } from '../../specs/harness/titles';
 import { gradedExercises, type ExerciseSummary } from './json';
 import { timelineSvg } from './timeline';
 import { captureWords } from './student-view';
@@ -169,7 +170,7 @@ function submissionDetails(result: SubmissionResult, index: number, budget: { le
     parts.push(`<h4>${escapeHtml(e.id)} <span class="score ${band(e.score, e.max)}">${e.score}/${e.max}</span> <small>${failing.length} of ${e.checks.length} checks not passed</small></h4>`);
     if (e.reason && !result.error) parts.push(`<pre>${escapeHtml(e.reason)}</pre>`);
     for (const c of failing) {
-      parts.push(`<details><summary>✗ ${escapeHtml(c.title)} <code>${escapeHtml(c.id)}</code> <small>${c.status}, ${c.maxPoints} pt${c.maxPoints === 1 ? '' : 's'}${c.hidden ? ', hidden' : ''}</small></summary><pre>${escapeHtml(c.message ?? e.reason ?? c.status)}</pre>${exchange(c, result.name, budget)}</details>`);
+      parts.push(`<details><summary>✗ ${escapeHtml(c.title)} <code>${escapeHtml(c.id)}</code> <small>${c.status}, ${pointsLabel(c.maxPoints)}${c.hidden ? ', hidden' : ''}</small></summary><pre>${escapeHtml(c.message ?? e.reason ?? c.status)}</pre>${exchange(c, result.name, budget)}</details>`);
     }
   }
   parts.push('<p><a href="#top">back to the table</a></p></section>');

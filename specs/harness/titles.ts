@@ -27,9 +27,13 @@ export const LOAD_FAILURE_TITLE = 'the checks could not be loaded';
  */
 export type NotRunBecause = 'not attempted' | 'skipped' | 'cannot start';
 
+/** "1 pt", "3 pts": how a check's worth is written in its name and in the reports. */
+export function pointsLabel(points: number): string {
+  return `${points} pt${points === 1 ? '' : 's'}`;
+}
+
 export function checkTitle(meta: CheckMeta): string {
-  const points = `${meta.points} pt${meta.points === 1 ? '' : 's'}`;
-  return `${meta.title} [${meta.id}, ${points}${meta.hidden ? ', hidden' : ''}]`;
+  return `${meta.title} [${meta.id}, ${pointsLabel(meta.points)}${meta.hidden ? ', hidden' : ''}]`;
 }
 
 export function notRunTitle(meta: CheckMeta, why: NotRunBecause, reason: string): string {
