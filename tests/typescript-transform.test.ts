@@ -16,7 +16,8 @@ function inFreshNode(body: string): unknown {
 const options = (globals, extra = {}) => ({ config: { rootDir: ${JSON.stringify(REPO)}, globals }, configString: JSON.stringify(globals), instrument: false, supportsStaticESM: false, ...extra });
 const loadedTypeScript = () => Object.keys(require.cache).some((file) => file.includes('/node_modules/typescript/lib/'));
 ${body}`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO, encoding: 'utf8' }));
+  // stderr kept, not inherited: ts-jest warns there about a tsconfig without esModuleInterop.
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 describe('the TypeScript transform', () => {
