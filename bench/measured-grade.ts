@@ -113,13 +113,16 @@ export interface GradeOutcome {
   etaLines: { ms: number; line: string }[];
 }
 
-/** Runs grade.ts under the subreaper in a process group of its own; the output is kept bounded. */
-export function runGrade(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<GradeOutcome> {
+/**
+ * Runs grade.ts under the subreaper in a process group of its own; the output is kept bounded. `root`:
+ * the checkout whose grade.ts runs (bench/compare.ts grades with an older one too).
+ */
+export function runGrade(args: string[], env: NodeJS.ProcessEnv = process.env, root = REPO_ROOT): Promise<GradeOutcome> {
   return new Promise((resolve, reject) => {
     const cpuBefore = reapedChildrenCpuMs();
     const started = performance.now();
     const child = spawn('python3', ['-c', SUBREAPER, process.execPath, TSX_CLI, 'grade.ts', ...args], {
-      cwd: REPO_ROOT,
+      cwd: root,
       env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
