@@ -5,7 +5,10 @@
  * by a busy CPU is not failed for it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { endianness, tmpdir } from 'node:os';
 import path from 'node:path';
 import getPort, { portNumbers } from 'get-port';
@@ -134,6 +137,20 @@ describeLinux('a program that does not listen where it was told gets the real re
       expect(message).toMatch(/listens on Unix socket \/\S+\/elsewhere\.sock, not on Unix socket \/\S+\/wanted\.sock: does it bind to the path given/);
     } finally {
       rmSync(sockets, { recursive: true, force: true });
+    }
+  }, JEST_LIMIT_MS);
+
+  test.each(['tcp', 'udp'] as const)('%s: another program on the wanted port is not the program listening there', async (protocol) => {
+    // What a check sees when a parallel check's server took the port between get-port and the bind.
+    const port = await getPort();
+    const other = protocol === 'tcp' ? net.createServer().listen(port, '127.0.0.1') : dgram.createSocket('udp4').bind(port, '127.0.0.1');
+    await once(other, 'listening');
+    try {
+      const program = () => python(`import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_${protocol === 'tcp' ? 'STREAM' : 'DGRAM'})\ntime.sleep(1000)\n`);
+      const { message } = await notReady(program, { protocol, host: '127.0.0.1', port });
+      expect(message).toMatch(new RegExp(`^prog\\.py sits idle \\(for 2(\\.\\d)? s\\) without listening on ${protocol.toUpperCase()} 127\\.0\\.0\\.1:${port}:`));
+    } finally {
+      other.close();
     }
   }, JEST_LIMIT_MS);
 

@@ -23,7 +23,6 @@ import { GraderError } from './grader-error';
 import { socketTableRows } from './proc-files';
 import { OWN_CLOCK_WALL_CAP, type Launched } from './launch';
 import type { HeldSocket } from './process-tree';
-import { isJail } from './sandbox-support';
 import { currentTimeline } from './timeline';
 
 export type Listener =
@@ -139,27 +138,24 @@ function seconds(ms: number): string {
 
 async function isListening(listener: Listener, program: Launched): Promise<boolean> {
   if (listener.protocol === 'unix') return existsSync(listener.path) && (await connects({ path: listener.path }));
-  if (process.platform === 'linux' && existsSync('/proc/net/tcp')) return !holdsNoSocket(program) && inKernelTable(listener.protocol, listener.port);
+  if (process.platform === 'linux' && existsSync('/proc/net/tcp')) {
+    // Another program may hold the port (a parallel check's server that won the race for it): only the
+    // program's own socket counts, where its descriptors can be read. Holding none, it cannot be
+    // listening, and the table (about 4 ms of CPU a read, however few sockets there are) is not read.
+    const held = program.processTree()?.socketInodes();
+    return held?.size !== 0 && inKernelTable(listener.protocol, listener.port, held);
+  }
   if (listener.protocol === 'tcp') return connects({ host: listener.host, port: listener.port });
   return answersDatagram(listener.host, listener.port);
 }
 
-/**
- * A jailed program (its whole tree in a PID namespace of its own, daemons included) that holds no
- * socket yet cannot be listening. Seen from its file descriptors, which costs microseconds, where each
- * read of /proc/net/tcp walks the kernel's whole connection hash table (about 4 ms of CPU however few
- * sockets there are): the programs' starts polled it ten times a second.
- */
-function holdsNoSocket(program: Launched): boolean {
-  return isJail(program.sandbox) && program.processTree()?.socketInodes()?.size === 0;
-}
-
-/** TCP: a socket in LISTEN state (0A) on the port; UDP: any socket bound to it. */
-function inKernelTable(protocol: 'tcp' | 'udp', port: number): boolean {
+/** TCP: a socket in LISTEN state (0A) on the port; UDP: a socket bound to it; one of `inodes` if they are known. */
+function inKernelTable(protocol: 'tcp' | 'udp', port: number, inodes: Set<string> | undefined): boolean {
   const wanted = port.toString(16).toUpperCase().padStart(4, '0');
   for (const file of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
     for (const fields of socketTableRows(file)) {
-      if (fields[1].split(':').pop() === wanted && (protocol === 'udp' || fields[3] === '0A')) return true;
+      if (fields[1].split(':').pop() !== wanted || (protocol === 'tcp' && fields[3] !== '0A')) continue;
+      if (!inodes || inodes.has(fields[9])) return true;
     }
   }
   return false;
