@@ -125,7 +125,7 @@ exercise('tcp-client', ({ check }) => {
   });
 
   check({ id: 'refused', points: 1, title: 'connection refused: exit code 1 and a clear message' }, async (t) => {
-    const port = await t.freePort();
+    const port = await t.closedPort();
     const result = await t.run(['127.0.0.1', String(port), MESSAGE], RUN_LIMIT_MS);
     expectCleanError(
       { host: '127.0.0.1', server: { port, where: `TCP 127.0.0.1:${port}` }, plays: 'does not exist (nothing listens on that port)', result },

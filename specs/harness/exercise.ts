@@ -58,6 +58,8 @@ export interface RunResult {
 
 /** Ports outside Linux's ephemeral range (32768-60999), so they never collide with clients' ports. */
 const PORT_RANGE = [20000, 32767] as const;
+/** Ports for "nothing listens there": never given to a server, so a parallel check's cannot take one meanwhile. */
+const CLOSED_PORT_RANGE = [10000, 19999] as const;
 /**
  * jest's limit for a check unless it sets its own. Every wait of a check is bounded well within it
  * (OWN_CLOCK_WALL_CAP times its length at most): reaching it means the grading could not keep time.
@@ -382,9 +384,12 @@ export class CheckRun {
 
   /** A free port chosen at random from a range no client's ephemeral port comes from. */
   freePort(): Promise<number> {
-    const [low, high] = PORT_RANGE;
-    const candidates = Array.from({ length: 20 }, () => low + Math.floor(Math.random() * (high - low + 1)));
-    return getPort({ port: candidates });
+    return randomFreePort(PORT_RANGE);
+  }
+
+  /** A port nothing listens on, for a client to be refused: from a range no server of a check is started on. */
+  closedPort(): Promise<number> {
+    return randomFreePort(CLOSED_PORT_RANGE);
   }
 
   /**
@@ -446,6 +451,11 @@ export class CheckRun {
     onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     return dir;
   }
+}
+
+function randomFreePort([low, high]: readonly [number, number]): Promise<number> {
+  const candidates = Array.from({ length: 20 }, () => low + Math.floor(Math.random() * (high - low + 1)));
+  return getPort({ port: candidates });
 }
 
 /** How an exercise's server failed to start, per exercise and way of starting it. */
