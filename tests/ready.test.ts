@@ -154,6 +154,20 @@ describeLinux('a program that does not listen where it was told gets the real re
     }
   }, JEST_LIMIT_MS);
 
+  test('a UDP port another program bound too (SO_REUSEADDR on both): ready, and said to be shared', async () => {
+    const port = await getPort();
+    const bind = () => python(`import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(("127.0.0.1", ${port}))\ntime.sleep(1000)\n`);
+    expect(await waitForListener(bind(), { protocol: 'udp', host: '127.0.0.1', port })).toEqual({ shared: false });
+    await killAll();
+    const other = dgram.createSocket({ type: 'udp4', reuseAddr: true }).bind(port, '127.0.0.1');
+    await once(other, 'listening');
+    try {
+      expect(await waitForListener(bind(), { protocol: 'udp', host: '127.0.0.1', port })).toEqual({ shared: true });
+    } finally {
+      other.close();
+    }
+  }, JEST_LIMIT_MS);
+
   test('idle without any listener: said after 2 s, not after the whole wait', async () => {
     const { message, ms } = await notReady(() => python('import time\ntime.sleep(1000)\n'), { protocol: 'udp', host: '127.0.0.1', port: await getPort() }, 10_000);
     expect(message).toMatch(/^prog\.py sits idle \(for 2(\.\d)? s\) without listening on UDP 127\.0\.0\.1:\d+: is the port hard-coded\?/);
@@ -179,6 +193,15 @@ describeLinux('a program that does not listen where it was told gets the real re
 });
 
 describeLinux('the sockets a program holds (seen before reading /proc/net, which costs milliseconds)', () => {
+  test('a child that ended and is not reaped yet holds none, and hides none of the others', async () => {
+    // The jail's set-up leaves such zombies for a moment; taken for "cannot be read", they let any program's socket count.
+    const program = python('import os, socket, time\ns = socket.socket()\nif os.fork() == 0:\n    os._exit(0)\nprint("forked", flush=True)\ntime.sleep(30)\n');
+    const tree = program.processTree()!;
+    const zombie = () => tree.pids().slice(1).some((pid) => readProc(`/proc/${pid}/stat`)?.includes(') Z '));
+    expect(await waitUntil(() => program.stdout.toString().includes('forked') && zombie(), 30_000)).toBe(true);
+    expect(tree.socketInodes()?.size).toBe(1);
+  }, JEST_LIMIT_MS);
+
   test('none before it makes one: the stdout and stderr the grader reads do not count', async () => {
     const go = path.join(dir, `go-${Math.random().toString(36).slice(2)}`);
     const program = python(`import os, socket, time\nprint("up", flush=True)\nwhile not os.path.exists(${JSON.stringify(go)}):\n    time.sleep(0.02)\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nprint("made", flush=True)\ntime.sleep(30)\n`);

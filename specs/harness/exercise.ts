@@ -5,7 +5,6 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import getPort from 'get-port';
 import pRetry from 'p-retry';
 import { onCleanup, runCleanups, withCleanups } from './cleanup';
 import { CheckFailure } from './expect';
@@ -16,7 +15,8 @@ import { heldBackMs } from './fair-timer';
 import { GraderError } from './grader-error';
 import { CHECK_OVER, launch, OWN_CLOCK_WALL_CAP, type ExitInfo, type Launched } from './launch';
 import { findProgram, targetDir, type FoundProgram, type Program } from './program';
-import { NotReadyError, waitForListener, describeListener } from './ready';
+import { randomFreePort, CLOSED_PORTS, SERVER_PORTS } from './ports';
+import { NotReadyError, portHeld, waitForListener, describeListener, type Listener } from './ready';
 import { runTempFolder } from './run-temp';
 import { currentTimeline, Timeline, withTimeline } from './timeline';
 import { saveTimeline, traced } from './timeline-store';
@@ -56,10 +56,6 @@ export interface RunResult {
   program: Launched;
 }
 
-/** Ports outside Linux's ephemeral range (32768-60999), so they never collide with clients' ports. */
-const PORT_RANGE = [20000, 32767] as const;
-/** Ports for "nothing listens there": never given to a server, so a parallel check's cannot take one meanwhile. */
-const CLOSED_PORT_RANGE = [10000, 19999] as const;
 /**
  * jest's limit for a check unless it sets its own. Every wait of a check is bounded well within it
  * (OWN_CLOCK_WALL_CAP times its length at most): reaching it means the grading could not keep time.
@@ -382,14 +378,14 @@ export class CheckRun {
     };
   }
 
-  /** A free port chosen at random from a range no client's ephemeral port comes from. */
-  freePort(): Promise<number> {
-    return randomFreePort(PORT_RANGE);
+  /** A free port chosen at random from a range no client's ephemeral port comes from (free for UDP too if asked). */
+  freePort(protocol: 'tcp' | 'udp' = 'tcp'): Promise<number> {
+    return randomFreePort(SERVER_PORTS, protocol);
   }
 
   /** A port nothing listens on, for a client to be refused: from a range no server of a check is started on. */
   closedPort(): Promise<number> {
-    return randomFreePort(CLOSED_PORT_RANGE);
+    return randomFreePort(CLOSED_PORTS);
   }
 
   /**
@@ -397,15 +393,22 @@ export class CheckRun {
    * lost to a port taken in the meantime by another process is retried on a new port.
    */
   async startServer(protocol: 'tcp' | 'udp', host = '127.0.0.1', readyTimeoutMs = 5000): Promise<ServerHandle> {
+    let listener: PortListener | undefined;
     return this.onceStartable(`${protocol} ${host}`, () =>
       pRetry(
         async () => {
-          const port = await this.freePort();
+          const port = await this.freePort(protocol);
+          listener = { protocol, host, port };
           const program = this.start([host, String(port)]);
-          await waitForListener(program, { protocol, host, port }, readyTimeoutMs, this.wallCapMs(readyTimeoutMs));
-          return { host, port, program, where: describeListener({ protocol, host, port }) };
+          const { shared } = await waitForListener(program, listener, readyTimeoutMs, this.wallCapMs(readyTimeoutMs));
+          if (shared) {
+            // A parallel check's server bound it too (both with SO_REUSEPORT, say): either could get the traffic.
+            await program.kill('stopped by the grader: another program listened on its port too');
+            throw new PortLost(`another program listened on ${describeListener(listener)} too (a parallel check's server), on each of three ports tried`);
+          }
+          return { host, port, program, where: describeListener(listener) };
         },
-        { retries: 2, minTimeout: 0, shouldRetry: ({ error }) => lostPortRace(error, this.launched.at(-1)) },
+        { retries: 2, minTimeout: 0, shouldRetry: ({ error }) => error instanceof PortLost || lostPortRace(error, this.launched.at(-1), listener) },
       ),
     );
   }
@@ -453,11 +456,6 @@ export class CheckRun {
   }
 }
 
-function randomFreePort([low, high]: readonly [number, number]): Promise<number> {
-  const candidates = Array.from({ length: 20 }, () => low + Math.floor(Math.random() * (high - low + 1)));
-  return getPort({ port: candidates });
-}
-
 /** How an exercise's server failed to start, per exercise and way of starting it. */
 const startFailures = new Map<string, { check: Check; message: string }>();
 
@@ -468,6 +466,16 @@ function notRunBecause(earlier: { check: Check; message: string }): string {
 
 const COLLISION = /address already in use|EADDRINUSE|errno 98\b/i;
 
-function lostPortRace(error: unknown, program: Launched | undefined): boolean {
-  return error instanceof NotReadyError && program?.exit !== undefined && COLLISION.test(program.transcript.toString());
+/**
+ * It ended before it listened, and either said that the address is in use or another program holds
+ * the port now (whatever it said): the port was taken between the pick and its bind.
+ */
+function lostPortRace(error: unknown, program: Launched | undefined, listener: PortListener | undefined): boolean {
+  if (!(error instanceof NotReadyError) || program?.exit === undefined) return false;
+  return COLLISION.test(program.transcript.toString()) || (listener !== undefined && portHeld(listener.protocol, listener.port));
 }
+
+/** The port was shared with another program: graded again, on a new port, and at the end as the grading's error. */
+class PortLost extends GraderError {}
+
+type PortListener = Extract<Listener, { protocol: 'tcp' | 'udp' }>;

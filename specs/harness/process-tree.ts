@@ -167,8 +167,9 @@ export class ProcessTree {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // ended meanwhile
         return undefined;
       }
-      // A leader that ended while its threads run on shows no descriptors: nothing can be concluded.
-      if (fds.length === 0 && readStat(`/proc/${pid}/stat`)?.state === 'Z') return undefined;
+      // A leader that ended while its threads run on shows no descriptors: nothing can be concluded. A
+      // process that ended and is not reaped yet (the jail's set-up runs a chain of them) holds none.
+      if (fds.length === 0 && readStat(`/proc/${pid}/stat`)?.state === 'Z' && listProc(`/proc/${pid}/task`).length > 1) return undefined;
       for (const fd of fds) {
         const inode = socketInode(`/proc/${pid}/fd/${fd}`);
         if (inode === null) return undefined;

@@ -22,6 +22,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { GraderError } from './grader-error';
 import { socketTableRows } from './proc-files';
 import { OWN_CLOCK_WALL_CAP, type Launched } from './launch';
+import { jailUserId } from './sandbox-support';
 import type { HeldSocket } from './process-tree';
 import { currentTimeline } from './timeline';
 
@@ -30,6 +31,15 @@ export type Listener =
   | { protocol: 'unix'; path: string };
 
 export class NotReadyError extends Error {}
+
+export interface Listening {
+  /**
+   * Another program's socket listens on the port too (SO_REUSEPORT, or SO_REUSEADDR on UDP, on both
+   * sides let a parallel check's server bind it as well): what is sent there may reach that one.
+   * False where it cannot be told.
+   */
+  shared: boolean;
+}
 
 const SAMPLE_MS = 100;
 /** Live tasks past which a tree that keeps growing is multiplying toward the jail's process limit (256). */
@@ -50,7 +60,7 @@ export function describeListener(listener: Listener): string {
   return `${listener.protocol.toUpperCase()} ${host}:${listener.port}`;
 }
 
-export async function waitForListener(program: Launched, listener: Listener, timeoutMs = 5000, wallCapMs = OWN_CLOCK_WALL_CAP * timeoutMs): Promise<void> {
+export async function waitForListener(program: Launched, listener: Listener, timeoutMs = 5000, wallCapMs = OWN_CLOCK_WALL_CAP * timeoutMs): Promise<Listening> {
   const tree = program.processTree();
   const waitStarted = Date.now();
   const ownStart = program.ownMs();
@@ -60,7 +70,8 @@ export async function waitForListener(program: Launched, listener: Listener, tim
   let grewAtOwnMs = 0;
   for (;;) {
     if (program.exit) throw notReady(program, listener, `${program.describeExit()} before it listened on ${describeListener(listener)}.`);
-    if (await isListening(listener, program)) return listened(listener);
+    const listening = await isListening(listener, program);
+    if (listening) return listened(listener, listening);
     const now = tree?.sample();
     // No task seen at all (a /proc that hides it): nothing is known, so it never counts as idle.
     if (!now || !last || now.tasks === 0 || now.busy || now.cpuMs !== last.cpuMs || now.tasks !== last.tasks) activeAt = Date.now();
@@ -69,7 +80,7 @@ export async function waitForListener(program: Launched, listener: Listener, tim
     const ownMs = program.ownMs(now?.waitedMs) - ownStart;
     const held = idleMs >= IDLE_ELSEWHERE_MS || ownMs >= timeoutMs || Date.now() - waitStarted >= wallCapMs ? tree?.listeners() ?? [] : [];
     // Its own socket listens where it should: it started since the kernel table was read (a busy machine delays this loop).
-    if (held.some((socket) => isWanted(socket, listener))) return listened(listener);
+    if (held.some((socket) => isWanted(socket, listener))) return listened(listener, { shared: sharesPort(program, listener) });
     const elsewhere = held;
     // A UDP socket on an ephemeral port may be a client's (a lookup, say): not proof enough to fail fast.
     // Out of time while it is still multiplying (a fork bomb on a busy machine): the process limit will
@@ -136,33 +147,63 @@ function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
 
-async function isListening(listener: Listener, program: Launched): Promise<boolean> {
-  if (listener.protocol === 'unix') return existsSync(listener.path) && (await connects({ path: listener.path }));
-  if (process.platform === 'linux' && existsSync('/proc/net/tcp')) {
+async function isListening(listener: Listener, program: Launched): Promise<Listening | undefined> {
+  if (listener.protocol === 'unix') return existsSync(listener.path) && (await connects({ path: listener.path })) ? { shared: false } : undefined;
+  if (hasSocketTables()) {
     // Another program may hold the port (a parallel check's server that won the race for it): only the
-    // program's own socket counts, where its descriptors can be read. Holding none, it cannot be
-    // listening, and the table (about 4 ms of CPU a read, however few sockets there are) is not read.
-    const held = program.processTree()?.socketInodes();
-    return held?.size !== 0 && inKernelTable(listener.protocol, listener.port, held);
+    // program's own socket counts. Holding none, it cannot be listening, and the table (about 4 ms of
+    // CPU a read, however few sockets there are) is not read.
+    const owner = socketOwner(program);
+    if (owner.inodes?.size === 0) return undefined;
+    const rows = portRows(listener.protocol, listener.port);
+    return rows.some(owner.owns) ? { shared: owner.known && !rows.every(owner.owns) } : undefined;
   }
-  if (listener.protocol === 'tcp') return connects({ host: listener.host, port: listener.port });
-  return answersDatagram(listener.host, listener.port);
+  const answers = listener.protocol === 'tcp' ? await connects({ host: listener.host, port: listener.port }) : await answersDatagram(listener.host, listener.port);
+  return answers ? { shared: false } : undefined;
 }
 
-/** TCP: a socket in LISTEN state (0A) on the port; UDP: a socket bound to it; one of `inodes` if they are known. */
-function inKernelTable(protocol: 'tcp' | 'udp', port: number, inodes: Set<string> | undefined): boolean {
+/** What `Listening.shared` says, read afresh. */
+function sharesPort(program: Launched, listener: Listener): boolean {
+  if (listener.protocol === 'unix' || !hasSocketTables()) return false;
+  const owner = socketOwner(program);
+  return owner.known && portRows(listener.protocol, listener.port).some((fields) => !owner.owns(fields));
+}
+
+/** Some program listens on the port (false where it cannot be told). */
+export function portHeld(protocol: 'tcp' | 'udp', port: number): boolean {
+  return hasSocketTables() && portRows(protocol, port).length > 0;
+}
+
+function hasSocketTables(): boolean {
+  return process.platform === 'linux' && existsSync('/proc/net/tcp');
+}
+
+/**
+ * Which rows of /proc/net are the program's: its sockets' inodes where its descriptors can be read;
+ * otherwise, in the root mode, the user id it runs under (one per grading process); otherwise any.
+ */
+function socketOwner(program: Launched): { inodes?: Set<string>; known: boolean; owns: (fields: string[]) => boolean } {
+  const inodes = program.processTree()?.socketInodes();
+  if (inodes) return { inodes, known: true, owns: (fields) => inodes.has(fields[9]) };
+  if (program.sandbox === 'root') return { known: true, owns: (fields) => Number(fields[7]) === jailUserId() };
+  return { known: false, owns: () => true };
+}
+
+/** TCP: the sockets in LISTEN state (0A) on the port; UDP: the sockets bound to it. */
+function portRows(protocol: 'tcp' | 'udp', port: number): string[][] {
   const wanted = port.toString(16).toUpperCase().padStart(4, '0');
+  const rows: string[][] = [];
   for (const file of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
     for (const fields of socketTableRows(file)) {
-      if (fields[1].split(':').pop() !== wanted || (protocol === 'tcp' && fields[3] !== '0A')) continue;
-      if (!inodes || inodes.has(fields[9])) return true;
+      if (fields[1].split(':').pop() === wanted && (protocol === 'udp' || fields[3] === '0A')) rows.push(fields);
     }
   }
-  return false;
+  return rows;
 }
 
-function listened(listener: Listener): void {
+function listened(listener: Listener, listening: Listening): Listening {
   currentTimeline()?.add({ kind: 'listening', from: 'program', text: `listening on ${describeListener(listener)}` });
+  return listening;
 }
 
 function connects(target: net.NetConnectOpts): Promise<boolean> {
