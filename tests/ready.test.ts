@@ -4,10 +4,10 @@
  * limit get the reason for what they do, as fast as that can be known; a program slowed down only
  * by a busy CPU is not failed for it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { endianness, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,9 @@ import { readProc } from '../specs/harness/proc-files';
 import { waitForListener, type Listener } from '../specs/harness/ready';
 import { isJail, sandboxSupport } from '../specs/harness/sandbox';
 import { waitUntil } from './helpers/wait';
+
+const TSX = path.join(__dirname, '..', 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const onPath = (command: string) => (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(path.join(dir, command)));
 
 const linux = process.platform === 'linux';
 /**
@@ -193,6 +196,18 @@ describeLinux('a program that does not listen where it was told gets the real re
 });
 
 describeLinux('the sockets a program holds (seen before reading /proc/net, which costs milliseconds)', () => {
+  // A container's root (Docker's default capabilities) cannot read the descriptors of the jail's user.
+  (sandboxSupport().mode === 'root' && onPath('setpriv') ? test : test.skip)('root without CAP_SYS_PTRACE: the program\'s sockets are told by its user id', async () => {
+    const [port, otherPort] = [await getPort(), await getPort()];
+    const run = spawnSync('setpriv', ['--inh-caps=-sys_ptrace', '--bounding-set=-sys_ptrace', '--', process.execPath, TSX, path.join(__dirname, 'helpers', 'ready-without-ptrace.ts'), String(port), String(otherPort)], { encoding: 'utf8', timeout: 100_000 });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      inodes: 'unreadable',
+      beside: { error: expect.stringMatching(new RegExp(`^prog\\.py sits idle \\(for 2(\\.\\d)? s\\) without listening on TCP 127\\.0\\.0\\.1:${otherPort}:`)) },
+      own: { listening: { shared: false } },
+    });
+  }, JEST_LIMIT_MS);
+
   test('a child that ended and is not reaped yet holds none, and hides none of the others', async () => {
     // The jail's set-up leaves such zombies for a moment; taken for "cannot be read", they let any program's socket count.
     const program = python('import os, socket, time\ns = socket.socket()\nif os.fork() == 0:\n    os._exit(0)\nprint("forked", flush=True)\ntime.sleep(30)\n');
