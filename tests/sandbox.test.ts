@@ -13,7 +13,7 @@ import { REPO_ROOT } from '../specs/harness/repo';
 import { fromJailStatus as exitOf } from '../specs/harness/exit-reasons';
 import { pythonExecutable } from '../specs/harness/interpreters';
 import { jail, PROGRAM_LIMITS, pathsFor, rlimitArgs, workingJails, type SandboxSupport } from '../specs/harness/sandbox';
-import { detectSandbox } from '../specs/harness/sandbox-support';
+import { detectSandbox, probe } from '../specs/harness/sandbox-support';
 import { fstabLine } from '../specs/harness/unshare-jail';
 import { waitUntil } from './helpers/wait';
 
@@ -137,6 +137,12 @@ describe('detection', () => {
     const found = detectSandbox('auto', () => 'unshare failed: Operation not permitted');
     expect(found.mode).toBe('rlimits');
     expect(found.reason).toMatch(/docs\/sandbox\.md/);
+  });
+
+  test('a probe slowed down by load is tried again with longer before a jail is given up', () => {
+    expect(probe('sleep', ['0.5'], undefined, [100, 30_000])).toBeUndefined();
+    expect(probe('sleep', ['5'], undefined, [100, 200])).toBe('sleep did not finish within 0.2 s (is the machine overloaded?)');
+    expect(probe('sh', ['-c', 'echo nope >&2; exit 3'], undefined, [100, 200])).toBe('nope');
   });
 
   test('an unknown value is refused, not guessed', () => {

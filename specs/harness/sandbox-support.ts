@@ -90,11 +90,22 @@ function namespaceAdvice(): string {
   return 'Student programs need Linux namespaces to be isolated: see docs/sandbox.md ("Requirements").';
 }
 
-export function probe(command: string, args: string[], env?: Record<string, string>): string | undefined {
-  const run = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000, env: env ?? process.env });
-  if (run.status === 0) return undefined;
-  return (run.stderr || run.error?.message || `exit ${run.status}`).trim().split('\n')[0];
+/**
+ * Runs a command that exits at once: undefined when it succeeds, else its complaint. A busy machine can
+ * take seconds to start it; a run that only ran out of time is tried again with much longer, since a
+ * failed probe means a weaker sandbox for the whole run.
+ */
+export function probe(command: string, args: string[], env?: Record<string, string>, timeoutsMs = PROBE_TIMEOUTS_MS): string | undefined {
+  for (const timeout of timeoutsMs) {
+    const run = spawnSync(command, args, { encoding: 'utf8', timeout, env: env ?? process.env });
+    if (run.status === 0) return undefined;
+    const timedOut = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+    if (!timedOut) return (run.stderr || run.error?.message || `exit ${run.status}`).trim().split('\n')[0];
+  }
+  return `${command} did not finish within ${timeoutsMs.at(-1)! / 1000} s (is the machine overloaded?)`;
 }
+
+const PROBE_TIMEOUTS_MS = [10_000, 60_000];
 
 function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${command}`));
