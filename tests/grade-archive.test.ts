@@ -7,9 +7,10 @@ import { DEFAULT_SUBMISSION_LIMITS, type SubmissionLimits } from '../grader/subm
 import { prepareSubmission } from '../grader/prepare';
 import type { Submission, SubmissionKind } from '../grader/submissions';
 import { zipArchive, type ZipEntry } from './helpers/zip-writer';
+import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 
 // Generous: the selftest runs these beside every spec, on a busy machine.
-jest.setTimeout(30_000);
+jest.setTimeout(GRADING_STEP_LIMIT_MS);
 
 let work: string;
 beforeEach(() => {

@@ -130,12 +130,12 @@ test('refuses to grade without isolation unless --unsafe is given', async () => 
   const refused = await grade([path.join(work, 'budget', 'a'), '--exercise', 'udp-upper-server'], { GRADER_SANDBOX: 'off' });
   expect(refused.code).toBe(2);
   expect(refused.stderr).toMatch(/--unsafe/);
-}, 60_000);
+}, GRADING_STEP_LIMIT_MS);
 
 test('--help prints the usage', async () => {
   const help = await grade(['--help']);
   expect(help.code).toBe(0);
   expect(help.stdout).toContain('npm run grade -- merge DIR');
-}, 60_000);
+}, GRADING_STEP_LIMIT_MS);
 
 

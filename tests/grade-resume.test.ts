@@ -9,9 +9,10 @@ import { gradescopeJson } from '../grader/report/gradescope';
 import { junitXml } from '../grader/report/junit';
 import type { SubmissionResult } from '../specs/harness/results';
 import { fakeGrader, gradeOptions, submissionsFolder, writeProgram } from './helpers/fake-grader';
+import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 
 // Generous: the selftest runs these beside every spec, on a busy machine.
-jest.setTimeout(30_000);
+jest.setTimeout(GRADING_STEP_LIMIT_MS);
 
 let source: string;
 let out: string;

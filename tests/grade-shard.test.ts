@@ -7,9 +7,10 @@ import { findSubmissions, selectShard } from '../grader/submissions';
 import { fakeGrader, gradeOptions, submissionsFolder } from './helpers/fake-grader';
 import { comparableOutput } from './helpers/output-compare';
 import { zipArchive } from './helpers/zip-writer';
+import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 
 // Generous: the selftest runs these beside every spec, on a busy machine.
-jest.setTimeout(30_000);
+jest.setTimeout(GRADING_STEP_LIMIT_MS);
 
 let work: string;
 let source: string;

@@ -17,7 +17,7 @@ import getPort from 'get-port';
 import { sandboxSupport, workingJails, type JailBackend } from '../specs/harness/sandbox';
 import { checkJestLimitMs } from '../specs/harness/exercise';
 import { gradeHostile, REPO, removeChildConfig, RUN_DEADLINE_MS, type Graded } from './hostile-grading';
-import { WHOLE_GRADING_LIMIT_MS } from './helpers/limits';
+import { GRADING_STEP_LIMIT_MS, WHOLE_GRADING_LIMIT_MS } from './helpers/limits';
 import { waitUntil } from './helpers/wait';
 
 const backends = workingJails().map((found) => found.backend!);
@@ -186,8 +186,8 @@ describeJailed('graded like a submission (grader/isolation.ts): a private loopba
     // Each run's fixture holds the port until its "go" file appears; the files appear only once
     // both are seen holding it at the same time (each in its own network namespace).
     const watch = async ({ target, marker }: { target: string; marker: string }) => {
-      if (await waitUntil(() => listensInNamespaceOf(marker, port), 60_000)) holding.add(marker);
-      await waitUntil(() => holding.size === 2, 60_000);
+      if (await waitUntil(() => listensInNamespaceOf(marker, port), GRADING_STEP_LIMIT_MS)) holding.add(marker);
+      await waitUntil(() => holding.size === 2, GRADING_STEP_LIMIT_MS);
       writeFileSync(path.join(target, 'go'), '');
     };
     const [a, b] = await Promise.all([0, 1].map(() => gradeHostile('fixed-port.py', { backend, wrapped: true, orders: { port, hold_until_go: true }, during: watch })));

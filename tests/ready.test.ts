@@ -11,12 +11,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { endianness, tmpdir } from 'node:os';
 import path from 'node:path';
-import getPort, { portNumbers } from 'get-port';
+import getPort from 'get-port';
 import { heldBackMs } from '../specs/harness/fair-timer';
 import { GraderError } from '../specs/harness/grader-error';
 import { killAll, launch, type Launched } from '../specs/harness/launch';
 import { decodeAddress } from '../specs/harness/process-tree';
 import { readProc } from '../specs/harness/proc-files';
+import { randomFreePort, SERVER_PORTS } from '../specs/harness/ports';
 import { waitForListener, type Listener } from '../specs/harness/ready';
 import { isJail, sandboxSupport } from '../specs/harness/sandbox';
 import { waitUntil } from './helpers/wait';
@@ -106,7 +107,7 @@ describeLinux('a program that does not listen where it was told gets the real re
     ['node', (port: number) => node(`require('node:dgram').createSocket('udp4').bind(${port}, '0.0.0.0');\n`)],
   ])('%s: idle on another port fails fast, naming that port', async (_, start) => {
     // A port a student would hard-code, outside the ephemeral range the kernel gives client sockets.
-    const [wrong, wanted] = [await getPort({ port: portNumbers(20000, 32000) }), await getPort()];
+    const [wrong, wanted] = [await randomFreePort(SERVER_PORTS, 'udp'), await getPort()];
     // "Fast" counts from the moment it sits on the wrong port: how long an interpreter takes to start on
     // a busy machine is not what is judged here.
     const bound = whenBound(wrong);
@@ -117,7 +118,7 @@ describeLinux('a program that does not listen where it was told gets the real re
   }, JEST_LIMIT_MS);
 
   test('idle on an ephemeral UDP port (maybe a client socket): named too, after the longer idle wait', async () => {
-    const [wrong, wanted] = [await getPort({ port: portNumbers(40000, 50000) }), await getPort()];
+    const [wrong, wanted] = [await randomFreePort([40000, 50000], 'udp'), await getPort()];
     const program = () => python(`import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('127.0.0.1', ${wrong}))\ns.recvfrom(100)\n`);
     const { message, wallMs } = await notReady(program, { protocol: 'udp', host: '127.0.0.1', port: wanted });
     expect(message).toMatch(new RegExp(`listens on UDP 127\\.0\\.0\\.1:${wrong}, not on UDP 127\\.0\\.0\\.1:${wanted}`));

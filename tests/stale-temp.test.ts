@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { detectIsolation } from '../grader/isolation';
 import { OWNER_MARKER, removeStaleTempFolders, runTempFolder } from '../specs/harness/run-temp';
+import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
 
 const REPO = path.resolve(__dirname, '..');
 
 // Starting node processes that load the harness takes seconds on a busy machine.
-jest.setTimeout(30_000);
+jest.setTimeout(GRADING_STEP_LIMIT_MS);
 
 /** A private temporary folder for the runs of this test, so that nothing else's folders are in play. */
 let root: string;
@@ -61,7 +62,7 @@ async function startRun(script: string, mode?: 'isolated'): Promise<Run> {
   runs.push(run);
   let text = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the run printed only: ${text}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`the run printed only: ${text}`)), GRADING_STEP_LIMIT_MS / 2);
     child.stdout!.on('data', (chunk: Buffer) => {
       text += chunk.toString();
       const lines = text.split('\n').slice(0, -1);
