@@ -69,3 +69,56 @@ test('a dependant run without its required check (-t) runs on its own', async ()
   expect(checks.bigger.status).toBe('passed');
   expect(checks.basic.status).toBe('skipped');
 }, RUN_JEST_LIMIT_MS);
+
+/**
+ * A server whose first start fails: the check that saw it is confirmed alone (here because it says the
+ * grading failed), and passes; another check told meanwhile that the program does not start waits for
+ * that verdict instead of failing on it.
+ */
+const FLAKY_START_SPEC = (signal: string) => `
+import { existsSync, writeFileSync } from 'node:fs';
+${harnessImports({ exercise: ['exercise'], 'grader-error': ['GraderError'] })}
+
+exercise('demo', ({ check }) => {
+  check({ id: 'first', title: 'starts', points: 1 }, async (t) => {
+    try {
+      await t.startServer('tcp');
+    } catch (error) {
+      writeFileSync(${JSON.stringify(signal)}, '');
+      if (!t.alone) throw new GraderError('pretend the machine was too busy');
+      throw error;
+    }
+  });
+  check({ id: 'second', title: 'starts too', points: 1 }, async (t) => {
+    if (!t.alone) while (!existsSync(${JSON.stringify(signal)})) await new Promise((resolve) => setTimeout(resolve, 20));
+    await t.startServer('tcp');
+  });
+});
+`;
+
+test('a check told that the program does not start waits for the verdict of the check that saw it', async () => {
+  const dir = mkdtempSync(path.join(work, 'flaky-start-'));
+  const [marker, signal] = [path.join(dir, 'started-once'), path.join(dir, 'first-failed')];
+  const resultsFile = path.join(dir, 'results.json');
+  const server = [
+    'import os, socket, sys',
+    'try:',
+    `    os.close(os.open(${JSON.stringify(marker)}, os.O_CREAT | os.O_EXCL))`,
+    '    sys.exit("not this time")',
+    'except FileExistsError:',
+    '    pass',
+    's = socket.create_server((sys.argv[1], int(sys.argv[2])))',
+    'while True:',
+    '    s.accept()[0].close()',
+  ].join('\n');
+  await runJestChild(work, {
+    specs: { 'demo.spec.ts': FLAKY_START_SPEC(signal) },
+    student: { 'demo.py': `${server}\n` },
+    reporter: path.join(REPO, 'grader', 'results-reporter.ts'),
+    // Unconfined, so that the program's starts share the marker file.
+    env: { GRADER_RESULTS_FILE: resultsFile, GRADER_SANDBOX: 'off' },
+  });
+  const [demo] = JSON.parse(readFileSync(resultsFile, 'utf8')) as ExerciseResult[];
+  expect(Object.fromEntries(demo.checks.map((c) => [c.id, c.status]))).toEqual({ first: 'passed', second: 'passed' });
+}, RUN_JEST_LIMIT_MS);
+

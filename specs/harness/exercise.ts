@@ -141,7 +141,7 @@ export function exercise(id: string, define: (checks: { check: (meta: Check, bod
           if (unusable) throw new CheckFailure(unusable);
           await requiredPassed(meta, declared, outcomes);
           try {
-            await sideBySideThenAlone(gate, meta, attempt);
+            await sideBySideThenAlone(gate, meta, attempt, (check) => outcomes.get(check));
             if (traced(id)) keepTimeline(id, meta.id, timeline);
           } catch (error) {
             if (error instanceof CheckFailure || traced(id)) keepTimeline(id, meta.id, timeline);
@@ -231,12 +231,17 @@ const LOADED_MS = 100;
  * caused (a port or file collision between two instances of the program, the grader or the program
  * held back by load, a grading error), runs it once more alone, and that run decides.
  */
-async function sideBySideThenAlone(gate: CheckGate, meta: Check, attempt: (alone: boolean) => Promise<void>): Promise<void> {
+async function sideBySideThenAlone(gate: CheckGate, meta: Check, attempt: (alone: boolean) => Promise<void>, outcomeOf: (check: string) => Promise<void> | undefined): Promise<void> {
   const held = heldBackMs();
   try {
     await gate.runShared(() => attempt(false));
   } catch (error) {
-    if (!(error instanceof GraderError) && !collided(error) && heldBackMs() - held < LOADED_MS) throw error;
+    if (error instanceof NotRunAfterStartFailure) {
+      // Not run because another check's start failed: that check's final verdict (it may be confirmed
+      // alone, and pass) decides whether this one is run after all.
+      const confirmed = await outcomeOf(error.check.id)?.then(() => false, (failure: unknown) => failure instanceof CheckFailure);
+      if (confirmed !== false) throw error;
+    } else if (!(error instanceof GraderError) && !collided(error) && heldBackMs() - held < LOADED_MS) throw error;
     await gate.runAlone(() => {
       // Its own start failure is what this run confirms (or not): it must not stop it.
       for (const [how, failure] of startFailures) if (failure.check === meta) startFailures.delete(how);
@@ -293,6 +298,7 @@ function explain(error: unknown, run: CheckRun): Error {
   if (typeof name === 'string' && HARNESS_BUGS.has(name)) return new GraderError(`the check's code failed: ${(error as Error).message}`, { cause: error });
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code && MACHINE_FAILURES.has(code)) return new GraderError(`the machine failed the grader: ${(error as Error).message}`, { cause: error });
+  if (error instanceof StartFailedBefore) return new NotRunAfterStartFailure(error.message, error.check);
   if (error instanceof NotReadyError) return new CheckFailure(error.message);
   const message = error instanceof CheckFailure ? error.message : `The check could not complete: ${(error as Error)?.message ?? error}`;
   // Checks that run a tool many times (netutil) already quote each run: show the last few only.
@@ -432,7 +438,7 @@ export class CheckRun {
   private async onceStartable<T>(how: string, start: () => Promise<T>): Promise<T> {
     const key = `${this.program.exercise} ${how}`;
     const earlier = startFailures.get(key);
-    if (earlier) throw new NotReadyError(notRunBecause(earlier));
+    if (earlier) throw new StartFailedBefore(notRunBecause(earlier), earlier.check);
     try {
       return await start();
     } catch (error) {
@@ -453,6 +459,20 @@ export class CheckRun {
     const dir = runTempFolder('grader-');
     onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     return dir;
+  }
+}
+
+/** Another check of the exercise found that the program does not start this way. */
+class StartFailedBefore extends NotReadyError {
+  constructor(message: string, readonly check: Check) {
+    super(message);
+  }
+}
+
+/** The failure of a check not run because of StartFailedBefore: final only once that check's verdict is. */
+class NotRunAfterStartFailure extends CheckFailure {
+  constructor(message: string, readonly check: Check) {
+    super(message);
   }
 }
 
