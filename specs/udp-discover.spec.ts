@@ -154,8 +154,9 @@ exercise('udp-discover', ({ check }) => {
         throw new GraderError(`the responder that answers after ${LATE_S} s ${late === undefined ? 'never answered' : `answered only after ${late.toFixed(2)} s`}: the machine was too busy to judge the 1-s wait`);
       }
       // It stopped between 0.9 s and that reply: a correct program whose clock started before its
-      // broadcast does so only if it was kept from a CPU in between, for about what it fell short of 1 s.
-      const heldS = (d.result.program.processTree()?.sample().waitedMs ?? 0) / 1000;
+      // broadcast does so only if it was kept from a CPU in between, for about what it fell short of 1 s
+      // (its own wait for a CPU, the jail's set-up before it left out).
+      const heldS = (d.result.program.processTree()?.programWaitedMs() ?? 0) / 1000;
       if (waited !== undefined && late !== undefined && waited >= LATE_S && waited < late && heldS >= 1 - waited) {
         throw new GraderError(`the program stopped ${waited.toFixed(2)} s after its broadcast, just before the last reply (${late.toFixed(2)} s), having waited ${heldS.toFixed(2)} s for a CPU: the machine was too busy to judge the 1-s wait`);
       }

@@ -146,7 +146,7 @@ describeLinux('a program that does not listen where it was told gets the real re
 
   test.each(['tcp', 'udp'] as const)('%s: another program on the wanted port is not the program listening there', async (protocol) => {
     // What a check sees when a parallel check's server took the port between get-port and the bind.
-    const port = await getPort();
+    const port = await randomFreePort(SERVER_PORTS, protocol);
     const other = protocol === 'tcp' ? net.createServer().listen(port, '127.0.0.1') : dgram.createSocket('udp4').bind(port, '127.0.0.1');
     await once(other, 'listening');
     try {
@@ -159,7 +159,7 @@ describeLinux('a program that does not listen where it was told gets the real re
   }, JEST_LIMIT_MS);
 
   test('a UDP port another program bound too (SO_REUSEADDR on both): ready, and said to be shared', async () => {
-    const port = await getPort();
+    const port = await randomFreePort(SERVER_PORTS, 'udp');
     const bind = () => python(`import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\ns.bind(("127.0.0.1", ${port}))\ntime.sleep(1000)\n`);
     expect(await waitForListener(bind(), { protocol: 'udp', host: '127.0.0.1', port })).toEqual({ shared: false });
     await killAll();
@@ -201,8 +201,9 @@ describeLinux('the sockets a program holds (seen before reading /proc/net, which
   (sandboxSupport().mode === 'root' && onPath('setpriv') ? test : test.skip)('root without CAP_SYS_PTRACE: the program\'s sockets are told by its user id', async () => {
     const [port, otherPort] = [await getPort(), await getPort()];
     const run = spawnSync('setpriv', ['--inh-caps=-sys_ptrace', '--bounding-set=-sys_ptrace', '--', process.execPath, TSX, path.join(__dirname, 'helpers', 'ready-without-ptrace.ts'), String(port), String(otherPort)], { encoding: 'utf8', timeout: 100_000 });
-    expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toEqual({
+    // What it printed on stderr shows in the difference when it printed no answer.
+    const said: unknown = run.stdout ? JSON.parse(run.stdout) : { stderr: run.stderr };
+    expect(said).toEqual({
       inodes: 'unreadable',
       beside: { error: expect.stringMatching(new RegExp(`^prog\\.py sits idle \\(for 2(\\.\\d)? s\\) without listening on TCP 127\\.0\\.0\\.1:${otherPort}:`)) },
       own: { listening: { shared: false } },
@@ -247,7 +248,7 @@ describeLinux('on a busy CPU, time spent waiting for it is not counted', () => {
   });
 
   test('a server that computes 1.5 s of CPU before it binds is ready, though that takes longer than 5 s', async () => {
-    const port = await getPort();
+    const port = await randomFreePort(SERVER_PORTS, 'udp');
     const program = python(`${BURN(1.5)}import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('127.0.0.1', ${port}))\ns.recvfrom(100)\n`, { pin: true });
     await waitForListener(program, { protocol: 'udp', host: '127.0.0.1', port }, 5000, 30_000);
     expect(Date.now() - program.startedAt).toBeGreaterThan(5000); // the load was real

@@ -77,7 +77,7 @@ test('a dependant run without its required check (-t) runs on its own', async ()
  */
 const FLAKY_START_SPEC = (signal: string) => `
 import { existsSync, writeFileSync } from 'node:fs';
-${harnessImports({ exercise: ['exercise'], 'grader-error': ['GraderError'] })}
+${harnessImports({ exercise: ['exercise'], expect: ['CheckFailure'], 'grader-error': ['GraderError'] })}
 
 exercise('demo', ({ check }) => {
   check({ id: 'first', title: 'starts', points: 1 }, async (t) => {
@@ -88,6 +88,7 @@ exercise('demo', ({ check }) => {
       if (!t.alone) throw new GraderError('pretend the machine was too busy');
       throw error;
     }
+    if (process.env.DEMO_FIRST === 'fail-later') throw new CheckFailure('The reply is wrong.');
   });
   check({ id: 'second', title: 'starts too', points: 1 }, async (t) => {
     if (!t.alone) while (!existsSync(${JSON.stringify(signal)})) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -96,7 +97,10 @@ exercise('demo', ({ check }) => {
 });
 `;
 
-test('a check told that the program does not start waits for the verdict of the check that saw it', async () => {
+test.each([
+  ['passes', 'pass', { first: 'passed', second: 'passed' }],
+  ['fails after it started', 'fail-later', { first: 'failed', second: 'passed' }],
+])('a check told that the program does not start waits for the check that saw it: started alone, it %s, and the other runs', async (_, first, expected) => {
   const dir = mkdtempSync(path.join(work, 'flaky-start-'));
   const [marker, signal] = [path.join(dir, 'started-once'), path.join(dir, 'first-failed')];
   const resultsFile = path.join(dir, 'results.json');
@@ -116,9 +120,9 @@ test('a check told that the program does not start waits for the verdict of the 
     student: { 'demo.py': `${server}\n` },
     reporter: path.join(REPO, 'grader', 'results-reporter.ts'),
     // Unconfined, so that the program's starts share the marker file.
-    env: { GRADER_RESULTS_FILE: resultsFile, GRADER_SANDBOX: 'off' },
+    env: { GRADER_RESULTS_FILE: resultsFile, GRADER_SANDBOX: 'off', DEMO_FIRST: first },
   });
   const [demo] = JSON.parse(readFileSync(resultsFile, 'utf8')) as ExerciseResult[];
-  expect(Object.fromEntries(demo.checks.map((c) => [c.id, c.status]))).toEqual({ first: 'passed', second: 'passed' });
+  expect(Object.fromEntries(demo.checks.map((c) => [c.id, c.status]))).toEqual(expected);
 }, RUN_JEST_LIMIT_MS);
 

@@ -237,10 +237,10 @@ async function sideBySideThenAlone(gate: CheckGate, meta: Check, attempt: (alone
     await gate.runShared(() => attempt(false));
   } catch (error) {
     if (error instanceof NotRunAfterStartFailure) {
-      // Not run because another check's start failed: that check's final verdict (it may be confirmed
-      // alone, and pass) decides whether this one is run after all.
-      const confirmed = await outcomeOf(error.check.id)?.then(() => false, (failure: unknown) => failure instanceof CheckFailure);
-      if (confirmed !== false) throw error;
+      // Not run because another check's start failed: once that check is decided (it may be confirmed
+      // alone), this one runs after all unless the start failed there again.
+      await outcomeOf(error.check.id)?.catch(() => undefined);
+      if (startFailures.has(error.how)) throw error;
     } else if (!(error instanceof GraderError) && !collided(error) && heldBackMs() - held < LOADED_MS) throw error;
     await gate.runAlone(() => {
       // Its own start failure is what this run confirms (or not): it must not stop it.
@@ -298,7 +298,7 @@ function explain(error: unknown, run: CheckRun): Error {
   if (typeof name === 'string' && HARNESS_BUGS.has(name)) return new GraderError(`the check's code failed: ${(error as Error).message}`, { cause: error });
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code && MACHINE_FAILURES.has(code)) return new GraderError(`the machine failed the grader: ${(error as Error).message}`, { cause: error });
-  if (error instanceof StartFailedBefore) return new NotRunAfterStartFailure(error.message, error.check);
+  if (error instanceof StartFailedBefore) return new NotRunAfterStartFailure(error.message, error.check, error.how);
   if (error instanceof NotReadyError) return new CheckFailure(error.message);
   const message = error instanceof CheckFailure ? error.message : `The check could not complete: ${(error as Error)?.message ?? error}`;
   // Checks that run a tool many times (netutil) already quote each run: show the last few only.
@@ -410,7 +410,7 @@ export class CheckRun {
           if (shared) {
             // A parallel check's server bound it too (both with SO_REUSEPORT, say): either could get the traffic.
             await program.kill('stopped by the grader: another program listened on its port too');
-            throw new PortLost(`another program listened on ${describeListener(listener)} too (a parallel check's server), on each of three ports tried`);
+            throw new PortLost(`another program listened on ${describeListener(listener)} too (a parallel check's server); three ports were tried`);
           }
           return { host, port, program, where: describeListener(listener) };
         },
@@ -437,8 +437,9 @@ export class CheckRun {
    */
   private async onceStartable<T>(how: string, start: () => Promise<T>): Promise<T> {
     const key = `${this.program.exercise} ${how}`;
-    const earlier = startFailures.get(key);
-    if (earlier) throw new StartFailedBefore(notRunBecause(earlier), earlier.check);
+    // Alone, a check confirms a failure: its own start is what it judges, not another check's.
+    const earlier = this.alone ? undefined : startFailures.get(key);
+    if (earlier) throw new StartFailedBefore(notRunBecause(earlier), earlier.check, key);
     try {
       return await start();
     } catch (error) {
@@ -464,14 +465,14 @@ export class CheckRun {
 
 /** Another check of the exercise found that the program does not start this way. */
 class StartFailedBefore extends NotReadyError {
-  constructor(message: string, readonly check: Check) {
+  constructor(message: string, readonly check: Check, readonly how: string) {
     super(message);
   }
 }
 
-/** The failure of a check not run because of StartFailedBefore: final only once that check's verdict is. */
+/** The failure of a check not run because of StartFailedBefore: final only once that check's verdict on the start is. */
 class NotRunAfterStartFailure extends CheckFailure {
-  constructor(message: string, readonly check: Check) {
+  constructor(message: string, readonly check: Check, readonly how: string) {
     super(message);
   }
 }

@@ -73,6 +73,9 @@ export class ProcessTree {
   private lastSample: { at: number; held: boolean } | undefined;
   /** A process of the program itself has been seen (the jail's set-up is over). */
   private programSeen = false;
+  /** Activity.waitedMs in the sample that first saw the program: what the jail's set-up was held. */
+  private setUpWaitedMs: number | undefined;
+  private lastWaitedMs = 0;
   /** The sockets of the stdout and stderr the grader reads (read from the root process once). */
   private outputInodes: Set<string> | undefined;
 
@@ -97,6 +100,7 @@ export class ProcessTree {
   }
 
   sample(): Activity {
+    const seenBefore = this.programSeen;
     let busy = false;
     let working = false;
     let held = false;
@@ -133,7 +137,18 @@ export class ProcessTree {
       waitByProcess.set(times.pid, Math.max(waitByProcess.get(times.pid) ?? 0, times.waitNs));
     }
     const waitNs = [...waitByProcess.values()].reduce((sum, ns) => sum + ns, 0);
-    return { cpuMs: runNs / 1e6, waitedMs: waitNs / 1e6 + this.heldMs, busy, tasks: this.seen.size, live };
+    const waitedMs = waitNs / 1e6 + this.heldMs;
+    if (this.programSeen && !seenBefore) this.setUpWaitedMs = waitedMs;
+    this.lastWaitedMs = waitedMs;
+    return { cpuMs: runNs / 1e6, waitedMs, busy, tasks: this.seen.size, live };
+  }
+
+  /**
+   * How long the program itself (after the jail's set-up) was held back, as of the last sample;
+   * undefined until a sample saw it.
+   */
+  programWaitedMs(): number | undefined {
+    return this.setUpWaitedMs === undefined ? undefined : this.lastWaitedMs - this.setUpWaitedMs;
   }
 
   /** A process of the jail's set-up, not yet the program (the program's own `sh` is neither jail.sh nor the jail's PID 1). */

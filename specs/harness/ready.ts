@@ -156,7 +156,10 @@ async function isListening(listener: Listener, program: Launched): Promise<Liste
     const owner = socketOwner(program);
     if (owner.inodes?.size === 0) return undefined;
     const rows = portRows(listener.protocol, listener.port);
-    return rows.some(owner.owns) ? { shared: owner.known && !rows.every(owner.owns) } : undefined;
+    if (!rows.some(owner.owns)) return undefined;
+    // Its descriptors read again after the table: a socket it made in between is not taken for another's.
+    const now = socketOwner(program);
+    return { shared: now.known && !rows.every(now.owns) };
   }
   const answers = listener.protocol === 'tcp' ? await connects({ host: listener.host, port: listener.port }) : await answersDatagram(listener.host, listener.port);
   return answers ? { shared: false } : undefined;
@@ -165,8 +168,9 @@ async function isListening(listener: Listener, program: Launched): Promise<Liste
 /** What `Listening.shared` says, read afresh. */
 function sharesPort(program: Launched, listener: Listener): boolean {
   if (listener.protocol === 'unix' || !hasSocketTables()) return false;
+  const rows = portRows(listener.protocol, listener.port);
   const owner = socketOwner(program);
-  return owner.known && portRows(listener.protocol, listener.port).some((fields) => !owner.owns(fields));
+  return owner.known && rows.some((fields) => !owner.owns(fields));
 }
 
 /** Some program listens on the port (false where it cannot be told). */
