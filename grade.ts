@@ -6,7 +6,7 @@
  * docs/grading.md.
  */
 import path from 'node:path';
-import { parseCommand, specIds, USAGE, UsageError, type GradeCommand } from './grader/cli/grade-args';
+import { parseCommand, specIds, usage, UsageError, type GradeCommand } from './grader/cli/grade-args';
 import { captureSupport } from './grader/capture';
 import { gradeAll } from './grader/grade-run';
 import { detectIsolation } from './grader/isolation';
@@ -119,7 +119,7 @@ async function similarity(command: GradeCommand, submissions: Submission[], resu
 async function main(): Promise<number> {
   const command = parseCommand(process.argv.slice(2), REPO_ROOT);
   if (command.command === 'help') {
-    say(USAGE);
+    say(usage());
     return 0;
   }
   if (command.command === 'merge') {
@@ -148,7 +148,7 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`grade: ${error.message}\n\n${USAGE}`);
+      process.stderr.write(`grade: ${error.message}\n\n${usage()}`);
       process.exit(2);
     }
     process.stderr.write(`grade: ${error instanceof Error ? error.message : String(error)}\n`);

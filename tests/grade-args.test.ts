@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
+import { idleCores } from '../grader/idle-cores';
 import { parseCommand } from '../grader/cli/grade-args';
 
 const REPO = path.resolve(__dirname, '..');
@@ -40,4 +41,10 @@ test('mistakes are usage errors that say what is wrong', () => {
   expect(() => parse('--colour')).toThrow(/Unknown option '--colour'/);
   expect(() => parse('merge')).toThrow(/merge needs the output folders/);
   expect(() => parse('/no/such/folder')).toThrow(/no such file or folder/);
+});
+
+test('the cores idle now are between none and all of them', () => {
+  const idle = idleCores(100);
+  expect(idle).toBeGreaterThanOrEqual(0);
+  expect(idle).toBeLessThanOrEqual(availableParallelism());
 });

@@ -1,14 +1,15 @@
 /** grade.ts's command line: parsed with node:util's parseArgs, checked, with the usage text. */
 import { existsSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { exerciseIds } from '../../specs/harness/exercise-list';
 import { parseArgs } from 'node:util';
+import { idleCores } from '../idle-cores';
 import { KUBERNETES_DEFAULTS, type KubernetesOptions } from '../kubernetes-job';
 import type { SlurmOptions } from '../slurm';
 import { parseShard, type Shard } from '../submissions';
 
-export const USAGE = `Usage:
+export const usage = (): string => `Usage:
   npm run grade -- [SUBMISSIONS] [options]     grade every submission in a folder
   npm run grade -- merge DIR... [--out DIR]     combine the outputs of sharded runs
   npm run grade -- diff OLD NEW [--out DIR]     what changed between two runs (regrades): which
@@ -26,7 +27,7 @@ Options:
   --out DIR        where the results go (default: grades/); see docs/grading.md
   --hidden         include the hidden checks (final grades); without it only the visible ones run
   --exercise ID    grade only this exercise; repeat it (or give ID,ID) for several
-  --jobs N         submissions graded at the same time (default: ${defaultJobs()} on this machine)
+  --jobs N         submissions graded at the same time (default: the cores idle when it starts, ${defaultJobs()} now)
   --workers N      jest workers per submission, each running whole spec files (default: jest.config.ts's);
                    1: one process runs every exercise side by side (less CPU, see docs/performance.md)
   --timeout SEC    time budget of one submission, all its exercises together (default: 600)
@@ -47,14 +48,12 @@ continues where it stopped. Grading refuses to start unless the student programs
 `;
 
 /**
- * As many submissions at a time as there are cores nobody else is using (the load average of the
- * last minute): the checks of one submission already run side by side, so more only make each wait
- * for a CPU longer (see docs/performance.md).
+ * As many submissions at a time as there are cores nobody else is using now: the checks of one
+ * submission already run side by side, so more only make each wait for a CPU longer (see
+ * docs/performance.md).
  */
 export function defaultJobs(): number {
-  const cores = availableParallelism();
-  const busy = process.platform === 'win32' ? 0 : loadavg()[0];
-  return Math.max(1, Math.min(cores, Math.round(cores - busy)));
+  return Math.max(1, Math.min(availableParallelism(), Math.round(idleCores())));
 }
 
 export interface GradeCommand {
@@ -229,7 +228,7 @@ export function parseCommand(argv: string[], repo: string, cwd = process.env.INI
     out,
     hidden: Boolean(values.hidden),
     exercises,
-    jobs: positiveInteger('jobs', values.jobs, defaultJobs())!,
+    jobs: values.jobs === undefined ? defaultJobs() : positiveInteger('jobs', values.jobs)!,
     workers: positiveInteger('workers', values.workers),
     timeoutMs: positiveInteger('timeout', values.timeout, 600)! * 1000,
     shard,
