@@ -12,7 +12,8 @@
  *
  * On Linux the probe reads the kernel's socket tables (/proc/net) and the program's process tree
  * (process-tree.ts), which sends no traffic and so never disturbs an iterative server or a UDP
- * exchange. Elsewhere it connects (TCP, Unix) or sends a probe datagram and waits for any answer
+ * exchange; only the program's own socket counts, never another program's on the same port (a
+ * parallel check's server). Elsewhere it connects (TCP, Unix) or sends a probe datagram and waits for any answer
  * (UDP), and the wait is on the wall clock.
  */
 import { existsSync } from 'node:fs';
