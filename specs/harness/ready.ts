@@ -13,8 +13,8 @@
  * On Linux the probe reads the kernel's socket tables (/proc/net) and the program's process tree
  * (process-tree.ts), which sends no traffic and so never disturbs an iterative server or a UDP
  * exchange; only the program's own socket counts, never another program's on the same port (a
- * parallel check's server). Elsewhere it connects (TCP, Unix) or sends a probe datagram and waits for any answer
- * (UDP), and the wait is on the wall clock.
+ * parallel check's server). Elsewhere it connects (TCP, Unix) or sends a probe datagram and waits
+ * for any answer (UDP), and the wait is on the wall clock.
  */
 import { existsSync } from 'node:fs';
 import dgram from 'node:dgram';
@@ -158,9 +158,7 @@ async function isListening(listener: Listener, program: Launched): Promise<Liste
     if (owner.inodes?.size === 0) return undefined;
     const rows = portRows(listener.protocol, listener.port);
     if (!rows.some(owner.owns)) return undefined;
-    // Its descriptors read again after the table: a socket it made in between is not taken for another's.
-    const now = socketOwner(program);
-    return { shared: now.known && !rows.every(now.owns) };
+    return { shared: othersIn(rows, program) };
   }
   const answers = listener.protocol === 'tcp' ? await connects({ host: listener.host, port: listener.port }) : await answersDatagram(listener.host, listener.port);
   return answers ? { shared: false } : undefined;
@@ -168,8 +166,14 @@ async function isListening(listener: Listener, program: Launched): Promise<Liste
 
 /** What `Listening.shared` says, read afresh. */
 function sharesPort(program: Launched, listener: Listener): boolean {
-  if (listener.protocol === 'unix' || !hasSocketTables()) return false;
-  const rows = portRows(listener.protocol, listener.port);
+  return listener.protocol !== 'unix' && hasSocketTables() && othersIn(portRows(listener.protocol, listener.port), program);
+}
+
+/**
+ * Some of `rows` are known to be another program's. Its descriptors are read after the rows, so that a
+ * socket it made in between is not taken for another's.
+ */
+function othersIn(rows: string[][], program: Launched): boolean {
   const owner = socketOwner(program);
   return owner.known && rows.some((fields) => !owner.owns(fields));
 }
