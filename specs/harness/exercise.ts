@@ -298,7 +298,7 @@ function explain(error: unknown, run: CheckRun): Error {
   if (typeof name === 'string' && HARNESS_BUGS.has(name)) return new GraderError(`the check's code failed: ${(error as Error).message}`, { cause: error });
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code && MACHINE_FAILURES.has(code)) return new GraderError(`the machine failed the grader: ${(error as Error).message}`, { cause: error });
-  if (error instanceof StartFailedBefore) return new NotRunAfterStartFailure(error.message, error.check, error.how);
+  if (error instanceof NotRunAfterStartFailure) return error; // it started no program: nothing to add
   if (error instanceof NotReadyError) return new CheckFailure(error.message);
   const message = error instanceof CheckFailure ? error.message : `The check could not complete: ${(error as Error)?.message ?? error}`;
   // Checks that run a tool many times (netutil) already quote each run: show the last few only.
@@ -439,7 +439,7 @@ export class CheckRun {
     const key = `${this.program.exercise} ${how}`;
     // Alone, a check confirms a failure: its own start is what it judges, not another check's.
     const earlier = this.alone ? undefined : startFailures.get(key);
-    if (earlier) throw new StartFailedBefore(notRunBecause(earlier), earlier.check, key);
+    if (earlier) throw new NotRunAfterStartFailure(notRunBecause(earlier), earlier.check, key);
     try {
       return await start();
     } catch (error) {
@@ -463,14 +463,10 @@ export class CheckRun {
   }
 }
 
-/** Another check of the exercise found that the program does not start this way. */
-class StartFailedBefore extends NotReadyError {
-  constructor(message: string, readonly check: Check, readonly how: string) {
-    super(message);
-  }
-}
-
-/** The failure of a check not run because of StartFailedBefore: final only once that check's verdict on the start is. */
+/**
+ * A check not run because another check of the exercise (`check`) found that the program does not
+ * start this way (`how`): final only once that check's verdict on the start is.
+ */
 class NotRunAfterStartFailure extends CheckFailure {
   constructor(message: string, readonly check: Check, readonly how: string) {
     super(message);
