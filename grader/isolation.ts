@@ -41,7 +41,7 @@ export function detectIsolation(support: SandboxSupport = sandboxSupport()): Iso
  * returns only once the shell is reaped, which the kernel does after every process of the namespace.
  */
 export function wrapInNamespaces(mode: 'root' | 'userns', backend: JailBackend, command: string, args: string[]): { command: string; args: string[] } {
-  if (backend === 'bubblewrap') return { command: 'bwrap', args: [...submissionNamespaces(mode), ...SHELL_AS_PID_1, command, ...args] };
+  if (backend === 'bubblewrap') return { command: 'bwrap', args: [...submissionNamespaces(mode), ...SHELL_AS_PID_1, ...ownLoopback(mode === 'userns'), command, ...args] };
   return { command: 'setpriv', args: [...unshareNamespaces(mode), command, ...args] };
 }
 
@@ -53,6 +53,8 @@ export function submissionNamespaces(mode: 'root' | 'userns'): string[] {
   return [
     ...(mode === 'userns' ? ['--unshare-user'] : []),
     '--unshare-net', // bwrap brings up lo (127.0.0.1 and ::1) in it
+    // What loopback-namespace.py needs to make the grading's own namespace; it gives them up after.
+    ...(mode === 'userns' ? OWN_LOOPBACK_CAPS.flatMap((cap) => ['--cap-add', cap]) : []),
     '--unshare-pid',
     '--unshare-ipc',
     '--unshare-uts',
@@ -62,18 +64,28 @@ export function submissionNamespaces(mode: 'root' | 'userns'): string[] {
   ];
 }
 
-const LOOPBACK_UP = path.join(__dirname, 'loopback-up.py');
+const LOOPBACK_NAMESPACE = path.join(__dirname, 'loopback-namespace.py');
+/** Root keeps its capabilities in bubblewrap; an unprivileged user's sandbox gets these for the step, and then none. */
+const OWN_LOOPBACK_CAPS = ['CAP_NET_ADMIN', 'CAP_SYS_ADMIN', 'CAP_SETPCAP'];
 
 /**
- * The same namespaces with util-linux: setpriv makes the run die with its parent; in the new network
- * namespace `lo` is down until loopback-up.py (python3, which every grading machine has) brings it up;
- * the shell stays PID 1, so everything the run started dies with it.
+ * The grading's first step in its namespaces (loopback-namespace.py, python3, which every grading machine
+ * has): `lo` up, then a network namespace of its own whose TCP table is small enough that the grader's
+ * reads of /proc/net/tcp cost microseconds, not milliseconds; then it execs the command.
+ */
+function ownLoopback(dropCaps: boolean): string[] {
+  return [pythonExecutable(), '-I', '-S', LOOPBACK_NAMESPACE, ...(dropCaps ? ['--drop-caps'] : [])];
+}
+
+/**
+ * The same namespaces with util-linux: setpriv makes the run die with its parent; the shell stays PID 1,
+ * so everything the run started dies with it; the run's first step is ownLoopback's.
  */
 export function unshareNamespaces(mode: 'root' | 'userns'): string[] {
   return [
     '--pdeathsig', 'KILL', '--',
     'unshare', ...(mode === 'userns' ? ['--user', '--map-root-user'] : []),
     '--net', '--pid', '--fork', '--kill-child', '--mount', '--propagation', 'private', '--mount-proc', '--ipc', '--uts', '--',
-    'sh', '-c', '"$1" -I -S "$2" && shift 2 && "$@"; exit $?', 'sh', pythonExecutable(), LOOPBACK_UP,
+    'sh', '-c', '"$@"; exit $?', 'sh', ...ownLoopback(false),
   ];
 }

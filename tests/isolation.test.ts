@@ -3,9 +3,10 @@
  * killed program is reported gone, every process it started is gone, so what the caller then checks
  * (leftovers, ports, the next check or submission) never sees a run still dying.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { markedProcesses } from '../grader/sweep';
-import { detectIsolation } from '../grader/isolation';
+import { detectIsolation, wrapInNamespaces } from '../grader/isolation';
 import { workingJails } from '../specs/harness/sandbox';
 import type { Launched, LaunchOptions } from '../specs/harness/launch';
 import { GRADING_STEP_LIMIT_MS } from './helpers/limits';
@@ -31,8 +32,38 @@ if (jails.length) {
         expect({ code, left: left.length }).toEqual({ code: 0, left: 0 });
       }
     }, GRADING_STEP_LIMIT_MS);
+
+    test("give the run a loopback of its own with a small TCP table and a fresh namespace's TIME_WAIT and SYN limits", () => {
+      const { command, args } = detectIsolation(found).wrap('sh', ['-c', `cat ${TABLE_SIZES.join(' ')}; ${CONNECTS_V4_AND_V6}`]);
+      const ran = spawnSync(command, args, { encoding: 'utf8' });
+      // The machine's table size (negative in a namespace that shares it) and the limits the kernel derives from it for a new namespace.
+      const machine = Math.abs(Number(readFileSync(TABLE_SIZES[0], 'utf8')));
+      const table = existsSync('/proc/sys/net/ipv4/tcp_child_ehash_entries') ? 4096 : machine;
+      expect({ status: ran.status, stdout: ran.stdout.trim().split('\n'), stderr: ran.stderr }).toEqual({
+        status: 0,
+        stdout: [String(table), String(machine / 2), String(Math.max(128, machine / 128)), 'connected on 127.0.0.1 and ::1'],
+        stderr: '',
+      });
+    });
+  });
+
+  const bubblewrap = jails.find((found) => found.backend === 'bubblewrap');
+  (bubblewrap ? test : test.skip)('an unprivileged run in bubblewrap keeps none of the capabilities its first step needed', () => {
+    const { command, args } = wrapInNamespaces('userns', 'bubblewrap', 'grep', ['^Cap', '/proc/self/status']);
+    const ran = spawnSync(command, args, { encoding: 'utf8' });
+    expect(ran.stdout.trim().split('\n').map((line) => line.split(/\s+/))).toEqual(['CapInh:', 'CapPrm:', 'CapEff:', 'CapBnd:', 'CapAmb:'].map((name) => [name, '0000000000000000']));
   });
 }
+
+const TABLE_SIZES = ['tcp_ehash_entries', 'tcp_max_tw_buckets', 'tcp_max_syn_backlog'].map((name) => `/proc/sys/net/ipv4/${name}`);
+const CONNECTS_V4_AND_V6 = `python3 -c '
+import socket
+for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    server = socket.socket(family)
+    server.bind((host, 0))
+    server.listen()
+    socket.create_connection(server.getsockname()[:2]).close()
+print("connected on 127.0.0.1 and ::1")'`;
 
 if (jails.length) {
   describe.each(jails.map((found) => found.backend!))('a program in the %s jail', (backend) => {

@@ -53,9 +53,9 @@ export function socketTableRows(file: string): string[][] {
 const SCAN_REUSE_MS = 40;
 let scan: { at: number; children: Map<number, number[]> } | undefined;
 
-/** The child processes of `pid` now. */
-export function childProcesses(pid: number): number[] {
-  return HAS_CHILDREN_FILES ? childrenOf(pid) : childrenByParent().get(pid) ?? [];
+/** The child processes of `pid` now (`tids`: its tasks, when the caller has just listed them). */
+export function childProcesses(pid: number, tids?: string[]): number[] {
+  return HAS_CHILDREN_FILES ? childrenOf(pid, tids ?? listProc(`/proc/${pid}/task`)) : childrenByParent().get(pid) ?? [];
 }
 
 /** A process's or task's /proc/.../stat, split: what the harness reads of it. */
@@ -82,9 +82,9 @@ export function readStat(file: string): ProcStat | undefined {
 /** The kernel lists each task's children (CONFIG_PROC_CHILDREN): the tree is read without scanning every process. */
 const HAS_CHILDREN_FILES = existsSync(`/proc/${process.pid}/task/${process.pid}/children`);
 
-function childrenOf(pid: number): number[] {
+function childrenOf(pid: number, tids: string[]): number[] {
   const found: number[] = [];
-  for (const tid of listProc(`/proc/${pid}/task`)) {
+  for (const tid of tids) {
     for (const child of (readProc(`/proc/${pid}/task/${tid}/children`) ?? '').split(' ')) if (child) found.push(Number(child));
   }
   return found;

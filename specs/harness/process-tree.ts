@@ -88,13 +88,19 @@ export class ProcessTree {
 
   /** The tree's processes now: the root and its descendants. */
   pids(): number[] {
+    return this.processes().map(({ pid }) => pid);
+  }
+
+  /** The tree's processes now, each with its tasks (threads), read once. */
+  private processes(): { pid: number; tids: string[] }[] {
     if (!existsSync(`/proc/${this.rootPid}`)) return [];
-    const found: number[] = [];
+    const found: { pid: number; tids: string[] }[] = [];
     const queue = [this.rootPid];
     while (queue.length > 0) {
       const pid = queue.shift()!;
-      found.push(pid);
-      queue.push(...childProcesses(pid));
+      const tids = listProc(`/proc/${pid}/task`);
+      found.push({ pid, tids });
+      queue.push(...childProcesses(pid, tids));
     }
     return found;
   }
@@ -105,8 +111,10 @@ export class ProcessTree {
     let working = false;
     let held = false;
     let live = 0;
-    for (const pid of this.pids()) {
-      for (const tid of listProc(`/proc/${pid}/task`)) {
+    // Sleeping tasks, whose wait channel says whether they wait for the grader or work (read only when needed).
+    const sleeping: string[] = [];
+    for (const { pid, tids } of this.processes()) {
+      for (const tid of tids) {
         const stat = readStat(`/proc/${pid}/task/${tid}/stat`);
         const sched = readProc(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ');
         if (!stat || !sched) continue; // gone meanwhile
@@ -117,14 +125,19 @@ export class ProcessTree {
           // the jail around the program (sandbox.ts): what it waits for is the program
         } else if (state === 'R') working = true;
         else if (state === 'D') held = true;
-        else if (state === 'S') {
-          const wchan = readProc(`/proc/${pid}/task/${tid}/wchan`) ?? '';
-          if (WAITS_FOR_THE_GRADER.test(wchan)) held = true;
-          else if (!WAITS_FOR_ITS_OWN.test(wchan)) working = true;
-        }
+        else if (state === 'S') sleeping.push(`/proc/${pid}/task/${tid}/wchan`);
         live += 1;
         // The start time tells a reused task id from the task that had it before.
         this.seen.set(`${tid}@${stat.startTime}`, { pid, runNs: Number(sched[0]), waitNs: Number(sched[1]) });
+      }
+    }
+    // Only "held and nothing working" counts: once a task works, the others' waits do not matter.
+    for (const wchan of working ? [] : sleeping) {
+      const where = readProc(wchan) ?? '';
+      if (WAITS_FOR_THE_GRADER.test(where)) held = true;
+      else if (!WAITS_FOR_ITS_OWN.test(where)) {
+        working = true;
+        break;
       }
     }
     this.countHeld((held && !working) || !this.programSeen);
